@@ -1,0 +1,96 @@
+import Domain
+import Fluent
+import Vapor
+
+/// The sign-in page, signing in, and signing out.
+struct SignInController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("sign-in", use: show)
+        routes.post("sign-in", use: signIn)
+        routes.post("sign-out", use: signOut)
+        routes.get { request in
+            request.redirect(to: request.auth.get(SignedInUser.self)?.landingPage.rawValue ?? "/sign-in")
+        }
+    }
+
+    struct SignInForm: Content {
+        var username: String?
+        var password: String?
+        var next: String?
+    }
+
+    @Sendable func show(request: Request) async throws -> Response {
+        let next = try? request.query.get(String.self, at: "next")
+        if let user = request.auth.get(SignedInUser.self) {
+            return request.redirect(to: ReturnPath(next)?.path ?? user.landingPage.rawValue)
+        }
+        var notice: String?
+        if (try? request.query.get(String.self, at: "ended")) != nil {
+            notice = "Your session has ended. Sign in again to continue."
+        } else if (try? request.query.get(String.self, at: "signed-out")) != nil {
+            notice = "You have signed out."
+        }
+        let page = SignInPage(request: request, next: ReturnPath(next)?.path, notice: notice)
+        return try await request.view.render("sign-in", page).encodeResponse(for: request)
+    }
+
+    @Sendable func signIn(request: Request) async throws -> Response {
+        let form = try request.content.decode(SignInForm.self)
+        let username = User.normalize(username: form.username ?? "")
+        let password = form.password ?? ""
+        let next = ReturnPath(form.next)?.path
+
+        var fieldErrors: [String: String] = [:]
+        if username.isEmpty { fieldErrors["username"] = "Enter your username." }
+        if password.isEmpty { fieldErrors["password"] = "Enter your password." }
+        guard fieldErrors.isEmpty else {
+            let page = SignInPage(request: request, next: next, username: form.username, fieldErrors: fieldErrors)
+            return try await request.view.render("sign-in", page).encodeResponse(status: .unprocessableEntity, for: request)
+        }
+
+        let outcome = try await SignInService(request: request).signIn(
+            username: username, password: password, address: request.clientAddress)
+        switch outcome {
+        case .signedIn(let token, let landing):
+            if let previous = request.cookies[SessionStore.cookieName]?.string, !previous.isEmpty {
+                try await SessionStore(request: request).end(token: previous)
+            }
+            let response = request.redirect(to: next ?? landing.rawValue, redirectType: .normal)
+            response.cookies[SessionStore.cookieName] = SessionStore.cookie(
+                token, secure: request.config.secureCookies, policy: request.config.sessionPolicy)
+            return response
+        case .rejected:
+            let page = SignInPage(
+                request: request, next: next, username: form.username,
+                error: "The username or password you entered is incorrect.")
+            return try await request.view.render("sign-in", page).encodeResponse(status: .unauthorized, for: request)
+        case .throttled(let until):
+            let minutes = max(1, Int((until.timeIntervalSince(request.now) / 60).rounded(.up)))
+            let page = SignInPage(
+                request: request, next: next, username: form.username,
+                error: "Too many unsuccessful sign-in attempts. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again.")
+            let response = try await request.view.render("sign-in", page)
+                .encodeResponse(status: .tooManyRequests, for: request)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(minutes * 60))
+            return response
+        }
+    }
+
+    @Sendable func signOut(request: Request) async throws -> Response {
+        if let token = request.cookies[SessionStore.cookieName]?.string, !token.isEmpty {
+            try await SessionStore(request: request).end(token: token)
+        }
+        request.auth.logout(SignedInUser.self)
+        let response = request.redirect(to: "/sign-in?signed-out=1", redirectType: .normal)
+        response.cookies[SessionStore.cookieName] = SessionStore.expiredCookie(secure: request.config.secureCookies)
+        return response
+    }
+}
+
+extension Request {
+    /// The peer's address. Carebox does not trust X-Forwarded-For: a proxy in front must be configured to pass the
+    /// client address in a way the deployment controls (see docs).
+    var clientAddress: String {
+        remoteAddress?.ipAddress ?? "unknown"
+    }
+}

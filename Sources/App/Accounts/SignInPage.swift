@@ -1,0 +1,23 @@
+import Vapor
+
+/// The model of the sign-in page.
+struct SignInPage: Encodable {
+    let layout: LayoutModel
+    let next: String?
+    let username: String?
+    let notice: String?
+    let error: String?
+    let fieldErrors: [String: String]
+
+    init(
+        request: Request, next: String?, username: String? = nil, notice: String? = nil, error: String? = nil,
+        fieldErrors: [String: String] = [:]
+    ) {
+        self.layout = LayoutModel(request: request, title: "Sign In")
+        self.next = next
+        self.username = username
+        self.notice = notice
+        self.error = error
+        self.fieldErrors = fieldErrors
+    }
+}

@@ -1,0 +1,25 @@
+import Domain
+import Foundation
+import Vapor
+
+/// Who is making this request: resolved from the session cookie once, then read by every handler.
+struct SignedInUser: Authenticatable, Sendable {
+    let id: User.IDValue
+    let organizationID: Organization.IDValue
+    let displayName: String
+    let roles: Set<Role>
+    /// The session behind this request, so signing out ends exactly it.
+    let sessionID: UserSession.IDValue
+
+    var landingPage: LandingPage { .for(roles) }
+}
+
+extension Request {
+    /// The signed-in user; only call behind `RequireSignIn`.
+    var signedInUser: SignedInUser {
+        get throws {
+            guard let user = auth.get(SignedInUser.self) else { throw Abort(.unauthorized) }
+            return user
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Domain
+import Fluent
+import Foundation
+
+/// A person at an organisation: a patient, a proxy, a clinician, staff or an admin, or several of these. A person
+/// without a username (a child patient) cannot sign in but can be messaged about through a proxy.
+final class User: Model, @unchecked Sendable {
+    static let schema = "users"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "organization_id") var organization: Organization
+    /// Lower-case and unique across Carebox, since the sign-in page asks for nothing else.
+    @OptionalField(key: "username") var username: String?
+    @OptionalField(key: "password_hash") var passwordHash: String?
+    @Field(key: "name") var name: String
+    @OptionalField(key: "title") var title: String?
+    @OptionalField(key: "credentials") var credentials: String?
+    @OptionalField(key: "specialty") var specialty: String?
+    /// `YYYY-MM-DD`; patients only.
+    @OptionalField(key: "birth_date") var birthDate: String?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    @Children(for: \.$user) var roleGrants: [UserRole]
+
+    init() {}
+
+    init(
+        organizationID: Organization.IDValue, username: String? = nil, passwordHash: String? = nil, name: String,
+        title: String? = nil, credentials: String? = nil, specialty: String? = nil, birthDate: String? = nil
+    ) {
+        self.$organization.id = organizationID
+        self.username = username.map(User.normalize(username:))
+        self.passwordHash = passwordHash
+        self.name = name
+        self.title = title
+        self.credentials = credentials
+        self.specialty = specialty
+        self.birthDate = birthDate
+    }
+
+    var personName: PersonName { PersonName(name: name, title: title, credentials: credentials) }
+
+    static func normalize(username: String) -> String {
+        username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+}
+
+/// One role a user holds.
+final class UserRole: Model, @unchecked Sendable {
+    static let schema = "user_roles"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "user_id") var user: User
+    @Enum(key: "role") var role: Role
+
+    init() {}
+
+    init(userID: User.IDValue, role: Role) {
+        self.$user.id = userID
+        self.role = role
+    }
+}

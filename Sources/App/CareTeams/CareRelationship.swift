@@ -1,0 +1,36 @@
+import Domain
+import Fluent
+import Foundation
+
+/// An established relationship between a patient and a provider; only these providers can be messaged.
+final class CareRelationship: Model, @unchecked Sendable {
+    static let schema = "care_relationships"
+
+    enum Kind: String, Codable, CaseIterable {
+        case primaryCare = "primary_care"
+        case specialist
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "organization_id") var organization: Organization
+    @Parent(key: "patient_id") var patient: User
+    @Parent(key: "provider_id") var provider: User
+    @Enum(key: "kind") var kind: Kind
+    /// `YYYY-MM-DD`; see `ActivePeriod`.
+    @Field(key: "active_from") var activeFrom: String
+    @OptionalField(key: "active_until") var activeUntil: String?
+
+    init() {}
+
+    init(
+        organizationID: Organization.IDValue, patientID: User.IDValue, providerID: User.IDValue, kind: Kind,
+        period: ActivePeriod
+    ) {
+        self.$organization.id = organizationID
+        self.$patient.id = patientID
+        self.$provider.id = providerID
+        self.kind = kind
+        self.activeFrom = period.from.description
+        self.activeUntil = period.until?.description
+    }
+}

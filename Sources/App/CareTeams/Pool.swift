@@ -1,0 +1,30 @@
+import Fluent
+import Foundation
+
+/// A shared mailbox ("Nurse Triage", "Billing Office") that any of its members may answer.
+final class Pool: Model, @unchecked Sendable {
+    static let schema = "pools"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "organization_id") var organization: Organization
+    @Field(key: "name") var name: String
+
+    @Siblings(through: PoolMember.self, from: \.$pool, to: \.$user) var members: [User]
+
+    init() {}
+
+    init(organizationID: Organization.IDValue, name: String) {
+        self.$organization.id = organizationID
+        self.name = name
+    }
+}
+
+final class PoolMember: Model, @unchecked Sendable {
+    static let schema = "pool_members"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "pool_id") var pool: Pool
+    @Parent(key: "user_id") var user: User
+
+    init() {}
+}

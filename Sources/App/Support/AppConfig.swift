@@ -1,0 +1,142 @@
+import Domain
+import Foundation
+import Vapor
+
+/// Everything Carebox reads from its environment, read once at start-up. A bad or missing variable never stops
+/// start-up alone: `load` gathers every problem so an operator can fix them all in one go.
+public struct AppConfig: Sendable {
+    public enum Storage: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    /// `serve` is production: it needs everything spelled out. `demo` fills in what a laptop run needs.
+    public enum Profile: Sendable {
+        case production
+        case demo
+    }
+
+    public var storage: Storage
+    /// The address users reach Carebox at. An https address makes cookies Secure.
+    public var publicURL: URL
+    public var sessionPolicy: SessionPolicy
+    public var signInThrottle: SignInThrottle
+    public var bcryptCost: Int
+    public var logLevel: Logger.Level
+    public var clock: any AppClock
+
+    public var secureCookies: Bool { publicURL.scheme == "https" }
+
+    public init(
+        storage: Storage, publicURL: URL, sessionPolicy: SessionPolicy = .standard,
+        signInThrottle: SignInThrottle = .standard, bcryptCost: Int = 12, logLevel: Logger.Level = .info,
+        clock: any AppClock = SystemClock()
+    ) {
+        self.storage = storage
+        self.publicURL = publicURL
+        self.sessionPolicy = sessionPolicy
+        self.signInThrottle = signInThrottle
+        self.bcryptCost = bcryptCost
+        self.logLevel = logLevel
+        self.clock = clock
+    }
+}
+
+/// Every problem found in the environment, reported together.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let problems: [String]
+
+    public var description: String {
+        "Carebox cannot start. Fix these settings:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+extension AppConfig {
+    /// Each variable, what it means, and its default. The README's configuration table is this list.
+    public static func load(from env: [String: String], profile: Profile) throws(ConfigurationError) -> AppConfig {
+        var problems: [String] = []
+
+        let storage: Storage
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            let parsed = URLComponents(string: url)
+            if let parsed, ["postgres", "postgresql"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false,
+                parsed.path.count > 1
+            {
+                storage = .postgres(url: url)
+            } else {
+                problems.append(
+                    "DATABASE_URL must look like postgres://USER:PASSWORD@HOST:PORT/DATABASE (the value given is not shown)"
+                )
+                storage = .sqlite(path: "")
+            }
+        } else {
+            let path = env["CAREBOX_SQLITE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "carebox.sqlite"
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                problems.append("CAREBOX_SQLITE_PATH: the folder \(directory) does not exist")
+            }
+            storage = .sqlite(path: path)
+        }
+
+        var publicURL = URL(string: "http://127.0.0.1:8080")!
+        switch (env["CAREBOX_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }, profile) {
+        case (nil, .production):
+            problems.append("CAREBOX_PUBLIC_URL is required: the https address users reach Carebox at")
+        case (nil, .demo):
+            break
+        case (let text?, _):
+            if let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil {
+                publicURL = url
+            } else {
+                problems.append("CAREBOX_PUBLIC_URL must be an http or https address, such as https://portal.example.org")
+            }
+        }
+
+        let idleMinutes = integer(env, "CAREBOX_SESSION_IDLE_MINUTES", default: 15, in: 1...720, &problems)
+        let lifetimeHours = integer(env, "CAREBOX_SESSION_LIFETIME_HOURS", default: 12, in: 1...168, &problems)
+        if idleMinutes > lifetimeHours * 60 {
+            problems.append("CAREBOX_SESSION_IDLE_MINUTES must not be longer than CAREBOX_SESSION_LIFETIME_HOURS")
+        }
+        let bcryptCost = integer(env, "CAREBOX_BCRYPT_COST", default: 12, in: 10...16, &problems)
+
+        var logLevel = Logger.Level.info
+        if let text = env["CAREBOX_LOG_LEVEL"], !text.isEmpty {
+            if let level = Logger.Level(rawValue: text.lowercased()) {
+                logLevel = level
+            } else {
+                problems.append(
+                    "CAREBOX_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return AppConfig(
+            storage: storage, publicURL: publicURL,
+            sessionPolicy: SessionPolicy(
+                idleTimeout: TimeInterval(idleMinutes * 60), absoluteLifetime: TimeInterval(lifetimeHours * 3600)),
+            bcryptCost: bcryptCost, logLevel: logLevel)
+    }
+
+    private static func integer(
+        _ env: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>,
+        _ problems: inout [String]
+    ) -> Int {
+        guard let text = env[name], !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            problems.append("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return value
+        }
+        return number
+    }
+}
+
+extension AppConfig {
+    /// For tests: the given storage, a clock that only moves when told, and bcrypt at its lowest cost so the suite
+    /// spends its time on behaviour, not on hashing.
+    public static func testing(storage: Storage, clock: any AppClock = ManualClock(Date())) -> AppConfig {
+        AppConfig(
+            storage: storage, publicURL: URL(string: "http://127.0.0.1")!, bcryptCost: 4, logLevel: .warning,
+            clock: clock)
+    }
+}

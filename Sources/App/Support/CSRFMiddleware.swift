@@ -1,0 +1,47 @@
+import Vapor
+
+/// Every form carries a token that must match a cookie only this site can set (double-submit), so another site cannot
+/// make a signed-in browser post a form. The session cookie's SameSite=Lax is the second line of defence.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let cookieName = "carebox_csrf"
+    static let formField = "csrf_token"
+
+    struct TokenKey: StorageKey {
+        typealias Value = String
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let existing = request.cookies[Self.cookieName]?.string.nilIfEmpty
+        let token = existing ?? SessionStore.newToken()
+        request.storage[TokenKey.self] = token
+
+        if request.method == .POST {
+            let submitted = try? request.content.get(String.self, at: Self.formField)
+            guard let existing, let submitted, constantTimeEquals(existing, submitted) else {
+                throw PageError.formExpired
+            }
+        }
+
+        let response = try await next.respond(to: request)
+        if existing == nil {
+            response.cookies[Self.cookieName] = HTTPCookies.Value(
+                string: token, path: "/", isSecure: request.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+        }
+        return response
+    }
+
+    private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension Request {
+    /// The token forms on this page must carry.
+    var csrfToken: String { storage[CSRFMiddleware.TokenKey.self] ?? "" }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

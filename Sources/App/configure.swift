@@ -1,0 +1,59 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import Vapor
+
+/// Wires the application: configuration → database → middleware → services → migrations → routes. No logic here.
+public func configure(_ app: Application, _ config: AppConfig) async throws {
+    app.config = config
+    app.logger.logLevel = config.logLevel
+
+    switch config.storage {
+    case .sqlite(let path):
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+        try await SQLitePragmas.apply(on: app.db)
+    case .postgres(let url):
+        app.databases.use(
+            .postgres(
+                configuration: try SQLPostgresConfiguration(url: url), maxConnectionsPerEventLoop: 8,
+                sqlLogLevel: .trace),
+            as: .psql)
+    }
+
+    app.views.use(.leaf)
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.standInPasswordHash = try app.password.hash(SessionStore.newToken())
+
+    app.middleware = Middlewares()
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+
+    app.migrations.add(CareboxMigrations.all)
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+
+    try routes(app)
+}
+
+extension Application {
+    private struct ConfigKey: StorageKey {
+        typealias Value = AppConfig
+    }
+
+    /// The configuration `configure` was given.
+    public var config: AppConfig {
+        get {
+            guard let config = storage[ConfigKey.self] else { fatalError("configure(_:_:) has not run") }
+            return config
+        }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var config: AppConfig { application.config }
+    var now: Date { application.config.clock.now() }
+}

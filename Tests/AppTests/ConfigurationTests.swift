@@ -1,0 +1,56 @@
+@testable import App
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func serveWithBadConfigurationListsEveryProblemAtOnceAndStops() async throws {
+        let output = NIOLockedValueBox<[String]>([])
+        let code = await CareboxCommandLine.run(
+            arguments: ["carebox", "serve"],
+            environment: [
+                "DATABASE_URL": "mysql://carebox:s3cret-password@db.example/carebox",
+                "CAREBOX_SESSION_IDLE_MINUTES": "soon",
+                "CAREBOX_BCRYPT_COST": "4",
+                "CAREBOX_LOG_LEVEL": "loud",
+            ],
+            report: { line in output.withLockedValue { $0.append(line) } })
+        let text = output.withLockedValue { $0.joined(separator: "\n") }
+
+        #expect(code != 0)
+        #expect(text.contains("DATABASE_URL"))
+        #expect(text.contains("CAREBOX_PUBLIC_URL is required"))
+        #expect(text.contains("CAREBOX_SESSION_IDLE_MINUTES"))
+        #expect(text.contains("CAREBOX_BCRYPT_COST"))
+        #expect(text.contains("CAREBOX_LOG_LEVEL"))
+        #expect(!text.contains("s3cret-password"), "a password in DATABASE_URL must never be printed")
+    }
+
+    @Test func serveRequiresAPublicAddressButDemoDoesNot() throws {
+        #expect(throws: ConfigurationError(problems: ["CAREBOX_PUBLIC_URL is required: the https address users reach Carebox at"])) {
+            try AppConfig.load(from: [:], profile: .production)
+        }
+        let demo = try AppConfig.load(from: [:], profile: .demo)
+        #expect(demo.storage == .sqlite(path: "carebox.sqlite"))
+        #expect(!demo.secureCookies)
+    }
+
+    @Test func aGoodProductionConfigurationIsReadAsGiven() throws {
+        let config = try AppConfig.load(
+            from: [
+                "CAREBOX_PUBLIC_URL": "https://portal.example.org", "DATABASE_URL": "postgres://u:p@db:5432/carebox",
+                "CAREBOX_SESSION_IDLE_MINUTES": "10", "CAREBOX_SESSION_LIFETIME_HOURS": "8", "CAREBOX_BCRYPT_COST": "13",
+            ], profile: .production)
+        #expect(config.storage == .postgres(url: "postgres://u:p@db:5432/carebox"))
+        #expect(config.secureCookies)
+        #expect(config.sessionPolicy.idleTimeout == 600)
+        #expect(config.sessionPolicy.absoluteLifetime == 8 * 3600)
+        #expect(config.bcryptCost == 13)
+    }
+
+    @Test func anIdleTimeoutLongerThanTheLifetimeIsRefused() {
+        #expect(throws: ConfigurationError.self) {
+            try AppConfig.load(
+                from: ["CAREBOX_SESSION_IDLE_MINUTES": "120", "CAREBOX_SESSION_LIFETIME_HOURS": "1"], profile: .demo)
+        }
+    }
+}

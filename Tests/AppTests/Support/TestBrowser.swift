@@ -1,0 +1,100 @@
+@testable import App
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Vapor
+
+/// A browser in miniature: real HTTP to a real server on 127.0.0.1, a cookie jar, and forms posted with the CSRF
+/// token the page handed out. It does not follow redirects, so tests see each one.
+final class TestBrowser: @unchecked Sendable {
+    struct Page {
+        let status: HTTPResponseStatus
+        let headers: HTTPHeaders
+        let body: String
+
+        var location: String? { headers.first(name: .location) }
+        /// The session cookie this response set, if any.
+        var sessionCookie: HTTPCookies.Value? { headers.setCookie?[SessionStore.cookieName] }
+    }
+
+    private let app: Application
+    private let client: HTTPClient
+    private let baseURL: String
+    private(set) var cookies: [String: String] = [:]
+
+    private init(app: Application, client: HTTPClient, baseURL: String) {
+        self.app = app
+        self.client = client
+        self.baseURL = baseURL
+    }
+
+    /// Starts the application's server on a free loopback port and opens a browser on it; both end when `body` does.
+    static func open(_ app: Application, _ body: (TestBrowser) async throws -> Void) async throws {
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let port = app.http.server.shared.localAddress?.port ?? 0
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            try await body(TestBrowser(app: app, client: client, baseURL: "http://127.0.0.1:\(port)"))
+        } catch {
+            try? await client.shutdown()
+            await app.server.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        await app.server.shutdown()
+    }
+
+    /// Another browser with its own cookie jar, on the same server.
+    func newWindow() -> TestBrowser {
+        TestBrowser(app: app, client: client, baseURL: baseURL)
+    }
+
+    func get(_ path: String) async throws -> Page {
+        try await send(.GET, path)
+    }
+
+    /// Posts a form as a page would, with the CSRF token from the cookie jar unless `csrf` overrides it.
+    func post(_ path: String, _ fields: [String: String], csrf: String? = nil) async throws -> Page {
+        var fields = fields
+        fields[CSRFMiddleware.formField] = csrf ?? cookies[CSRFMiddleware.cookieName] ?? ""
+        var components = URLComponents()
+        components.queryItems = fields.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+        let body = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        return try await send(.POST, path, body: body, contentType: "application/x-www-form-urlencoded")
+    }
+
+    /// Signs in through the sign-in page.
+    @discardableResult
+    func signIn(_ username: String, password: String = DemoOrganization.password, next: String? = nil) async throws -> Page {
+        _ = try await get("/sign-in")
+        var fields = ["username": username, "password": password]
+        if let next { fields["next"] = next }
+        return try await post("/sign-in", fields)
+    }
+
+    func setCookie(_ name: String, _ value: String?) {
+        cookies[name] = value
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil) async throws -> Page {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if !cookies.isEmpty {
+            request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+        }
+        if let body, let contentType {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
+        let page = Page(status: response.status, headers: response.headers, body: String(buffer: bytes))
+        for (name, cookie) in page.headers.setCookie?.all ?? [:] {
+            cookies[name] = cookie.expires.map { $0 > Date() } ?? (cookie.maxAge.map { $0 > 0 } ?? true) ? cookie.string : nil
+        }
+        return page
+    }
+}

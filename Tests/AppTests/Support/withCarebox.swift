@@ -1,0 +1,40 @@
+@testable import App
+import Fluent
+import Foundation
+import Vapor
+
+/// Runs `body` against a Carebox configured and migrated on a fresh database (see `TestDatabase`), then tears it
+/// all down, on failure too.
+func withCarebox(
+    clock: ManualClock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000)),
+    adjust: (inout AppConfig) -> Void = { _ in },
+    _ body: (Application) async throws -> Void
+) async throws {
+    let database = try await TestDatabase.create()
+    var config = AppConfig.testing(storage: database.storage, clock: clock)
+    adjust(&config)
+    let app = try await Application.make(.testing)
+    do {
+        try await configure(app, config)
+        try await app.autoMigrate()
+        try await body(app)
+    } catch {
+        try? await app.asyncShutdown()
+        try? await database.destroy()
+        throw error
+    }
+    try await app.asyncShutdown()
+    try await database.destroy()
+}
+
+/// `withCarebox` with Riverbend Health loaded.
+func withDemo(
+    clock: ManualClock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000)),
+    adjust: (inout AppConfig) -> Void = { _ in },
+    _ body: (Application) async throws -> Void
+) async throws {
+    try await withCarebox(clock: clock, adjust: adjust) { app in
+        try await DemoOrganization.loadIfMissing(on: app.db, passwordHasher: app.password.async)
+        try await body(app)
+    }
+}
