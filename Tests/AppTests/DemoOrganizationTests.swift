@@ -59,8 +59,7 @@ import Vapor
     private func rowCounts(_ db: any Database) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for table in MigrationTests.tables {
-            counts[table] = try await db.sql().select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-                .from(table).first(decodingColumn: "n", as: Int.self)
+            counts[table] = try await db.rowCount(of: table)
         }
         return counts
     }

@@ -13,8 +13,7 @@ import Vapor
     @Test func migrationsApplyToAnEmptyDatabaseAndCreateEveryTable() async throws {
         try await withCarebox { app in
             for table in Self.tables {
-                let count = try await app.db.sql().select().column(SQLFunction("COUNT", args: SQLLiteral.all))
-                    .from(table).first(decodingColumn: "COUNT(*)", as: Int.self)
+                let count = try await app.db.rowCount(of: table)
                 #expect(count == 0, "\(table) should exist and be empty")
             }
         }
