@@ -5,7 +5,8 @@ public struct ReturnPath: Equatable, Sendable {
 
     public init?(_ candidate: String?) {
         guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), candidate.count <= 2048,
-            !candidate.contains("\\"), !candidate.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }),
+            !candidate.contains("\\"),
+            !candidate.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }),
             !candidate.hasPrefix("/sign-in"), !candidate.hasPrefix("/sign-out")
         else { return nil }
         self.path = candidate

@@ -1,6 +1,7 @@
-@testable import App
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import App
 
 @Suite struct ConfigurationTests {
     @Test func serveWithBadConfigurationListsEveryProblemAtOnceAndStops() async throws {
@@ -26,7 +27,11 @@ import Testing
     }
 
     @Test func serveRequiresAPublicAddressButDemoDoesNot() throws {
-        #expect(throws: ConfigurationError(problems: ["CAREBOX_PUBLIC_URL is required: the https address users reach Carebox at"])) {
+        #expect(
+            throws: ConfigurationError(problems: [
+                "CAREBOX_PUBLIC_URL is required: the https address users reach Carebox at"
+            ])
+        ) {
             try AppConfig.load(from: [:], profile: .production)
         }
         let demo = try AppConfig.load(from: [:], profile: .demo)
@@ -38,7 +43,8 @@ import Testing
         let config = try AppConfig.load(
             from: [
                 "CAREBOX_PUBLIC_URL": "https://portal.example.org", "DATABASE_URL": "postgres://u:p@db:5432/carebox",
-                "CAREBOX_SESSION_IDLE_MINUTES": "10", "CAREBOX_SESSION_LIFETIME_HOURS": "8", "CAREBOX_BCRYPT_COST": "13",
+                "CAREBOX_SESSION_IDLE_MINUTES": "10", "CAREBOX_SESSION_LIFETIME_HOURS": "8",
+                "CAREBOX_BCRYPT_COST": "13",
             ], profile: .production)
         #expect(config.storage == .postgres(url: "postgres://u:p@db:5432/carebox"))
         #expect(config.secureCookies)

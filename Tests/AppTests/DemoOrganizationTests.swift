@@ -1,9 +1,10 @@
-@testable import App
 import Domain
 import Fluent
 import SQLKit
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct DemoOrganizationTests {
     @Test func loadingTheDemoTwiceCreatesNothingTwice() async throws {
@@ -30,21 +31,26 @@ import Vapor
 
             let relationships = try await CareRelationship.query(on: app.db).with(\.$patient).with(\.$provider).all()
             let pairs = Set(relationships.map { "\($0.patient.name) → \($0.provider.name)" })
-            #expect(pairs == [
-                "Alex Rivera → Maya Chen", "Alex Rivera → Omar Haddad", "Jordan Rivera → Maya Chen",
-                "Sam Rivera → Maya Chen",
-            ])
+            #expect(
+                pairs == [
+                    "Alex Rivera → Maya Chen", "Alex Rivera → Omar Haddad", "Jordan Rivera → Maya Chen",
+                    "Sam Rivera → Maya Chen",
+                ])
 
             let grants = try await ProxyGrant.query(on: app.db).with(\.$proxy).with(\.$patient).all()
-            #expect(Set(grants.map { "\($0.proxy.name) for \($0.patient.name) (\($0.relationship))" }) == [
-                "Jordan Rivera for Alex Rivera (spouse)", "Jordan Rivera for Sam Rivera (parent)",
-            ])
+            #expect(
+                Set(grants.map { "\($0.proxy.name) for \($0.patient.name) (\($0.relationship))" }) == [
+                    "Jordan Rivera for Alex Rivera (spouse)", "Jordan Rivera for Sam Rivera (parent)",
+                ])
 
             let types = try await MessageType.query(on: app.db).with(\.$pools).sort(\.$position).all()
-            #expect(types.map(\.name) == [
-                "General Message", "Medical Question", "Prescription Renewal", "Billing Question", "Appointment Request",
-            ])
-            #expect(types.map { $0.pools.map(\.name) } == [[], ["Nurse Triage"], [], ["Billing Office"], ["Nurse Triage"]])
+            #expect(
+                types.map(\.name) == [
+                    "General Message", "Medical Question", "Prescription Renewal", "Billing Question",
+                    "Appointment Request",
+                ])
+            #expect(
+                types.map { $0.pools.map(\.name) } == [[], ["Nurse Triage"], [], ["Billing Office"], ["Nurse Triage"]])
             #expect(types.map(\.offersCareTeam) == [true, true, true, false, false])
             #expect(types.first { $0.name == "Billing Question" }?.allowsConfidentiality == false)
 

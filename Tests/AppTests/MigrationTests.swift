@@ -1,8 +1,9 @@
-@testable import App
 import Fluent
 import SQLKit
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct MigrationTests {
     static let tables = [
@@ -34,9 +35,11 @@ import Vapor
         try await withCarebox { app in
             let organization = Organization(name: "Test Clinic", timeZone: "UTC", responseBusinessDays: 3)
             try await organization.create(on: app.db)
-            try await User(organizationID: organization.requireID(), username: "sam", name: "Sam One").create(on: app.db)
+            try await User(organizationID: organization.requireID(), username: "sam", name: "Sam One").create(
+                on: app.db)
             await #expect(throws: (any Error).self) {
-                try await User(organizationID: organization.requireID(), username: "SAM ", name: "Sam Two").create(on: app.db)
+                try await User(organizationID: organization.requireID(), username: "SAM ", name: "Sam Two").create(
+                    on: app.db)
             }
             // Several people without a login (children) are fine.
             try await User(organizationID: organization.requireID(), name: "Child One").create(on: app.db)

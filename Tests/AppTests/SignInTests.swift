@@ -1,8 +1,9 @@
-@testable import App
 import Fluent
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 @Suite struct SignInTests {
     @Test func alexSignsInAndLandsOnToday() async throws {
@@ -28,7 +29,9 @@ import Vapor
         }
     }
 
-    @Test(arguments: [("mchen", "/care-team"), ("ntorres", "/care-team"), ("admin", "/administration"), ("jordan", "/today")])
+    @Test(arguments: [
+        ("mchen", "/care-team"), ("ntorres", "/care-team"), ("admin", "/administration"), ("jordan", "/today"),
+    ])
     func eachKindOfUserLandsOnTheirHome(username: String, home: String) async throws {
         try await withDemo { app in
             try await TestBrowser.open(app) { browser in
@@ -60,8 +63,9 @@ import Vapor
                     #expect(response.body.contains("The username or password you entered is incorrect."))
                     #expect(response.sessionCookie == nil)
                 }
-                #expect(wrongPassword.body.replacingOccurrences(of: #"value="alex""#, with: "")
-                    == unknownUser.body.replacingOccurrences(of: #"value="nobody""#, with: ""))
+                #expect(
+                    wrongPassword.body.replacingOccurrences(of: #"value="alex""#, with: "")
+                        == unknownUser.body.replacingOccurrences(of: #"value="nobody""#, with: ""))
                 #expect(try await UserSession.query(on: app.db).count() == 0)
                 #expect(try await browser.get("/today").status == .seeOther)
             }

@@ -27,11 +27,12 @@ struct CalendarDateTests {
         #expect(CalendarDate(start)!.adding(days: days).description == expected)
     }
 
-    @Test(arguments: [
-        ("2026-01-01", nil, "2025-12-31", false), ("2026-01-01", nil, "2026-01-01", true),
-        ("2026-01-01", "2026-06-30", "2026-06-30", true), ("2026-01-01", "2026-06-30", "2026-07-01", false),
-        ("2027-01-01", nil, "2026-11-24", false),
-    ] as [(String, String?, String, Bool)])
+    @Test(
+        arguments: [
+            ("2026-01-01", nil, "2025-12-31", false), ("2026-01-01", nil, "2026-01-01", true),
+            ("2026-01-01", "2026-06-30", "2026-06-30", true), ("2026-01-01", "2026-06-30", "2026-07-01", false),
+            ("2027-01-01", nil, "2026-11-24", false),
+        ] as [(String, String?, String, Bool)])
     func activePeriodIncludesBothEnds(from: String, until: String?, day: String, active: Bool) {
         let period = ActivePeriod(from: CalendarDate(from)!, until: until.flatMap(CalendarDate.init))
         #expect(period.contains(CalendarDate(day)!) == active)

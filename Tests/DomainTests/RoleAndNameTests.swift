@@ -20,11 +20,12 @@ struct RoleAndNameTests {
         #expect(name.displayName == expected)
     }
 
-    @Test(arguments: [
-        ("/today", "/today"), ("/messages?folder=sent", "/messages?folder=sent"), ("//evil.example", nil),
-        ("https://evil.example", nil), ("/\\evil.example", nil), ("today", nil), (nil, nil), ("/sign-in", nil),
-        ("/today\r\nSet-Cookie: x", nil),
-    ] as [(String?, String?)])
+    @Test(
+        arguments: [
+            ("/today", "/today"), ("/messages?folder=sent", "/messages?folder=sent"), ("//evil.example", nil),
+            ("https://evil.example", nil), ("/\\evil.example", nil), ("today", nil), (nil, nil), ("/sign-in", nil),
+            ("/today\r\nSet-Cookie: x", nil),
+        ] as [(String?, String?)])
     func returnPathsStayOnThisSite(candidate: String?, accepted: String?) {
         #expect(ReturnPath(candidate)?.path == accepted)
     }

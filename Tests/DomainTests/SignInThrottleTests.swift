@@ -19,7 +19,8 @@ struct SignInThrottleTests {
     }
 
     @Test func failuresOlderThanTheWindowDoNotCount() {
-        #expect(throttle.decide(accountFailures: minutesAgo([15, 16, 20, 30, 40]), addressFailures: [], now: now) == .allow)
+        #expect(
+            throttle.decide(accountFailures: minutesAgo([15, 16, 20, 30, 40]), addressFailures: [], now: now) == .allow)
     }
 
     @Test func twentyFailuresFromOneAddressAcrossAccountsMakeItWait() {
@@ -34,7 +35,8 @@ struct SignInThrottleTests {
     @Test func theLongerOfTwoWaitsWins() {
         let account = minutesAgo([1, 1, 1, 1, 1])
         let address = minutesAgo(Array(repeating: 0.5, count: 20))
-        #expect(throttle.decide(accountFailures: account, addressFailures: address, now: now)
-            == .wait(until: now.addingTimeInterval(-30 + 15 * 60)))
+        #expect(
+            throttle.decide(accountFailures: account, addressFailures: address, now: now)
+                == .wait(until: now.addingTimeInterval(-30 + 15 * 60)))
     }
 }

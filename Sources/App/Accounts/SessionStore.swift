@@ -47,7 +47,8 @@ struct SessionStore {
         let user = session.user
         return .signedIn(
             SignedInUser(
-                id: try user.requireID(), organizationID: user.$organization.id, displayName: user.personName.displayName,
+                id: try user.requireID(), organizationID: user.$organization.id,
+                displayName: user.personName.displayName,
                 roles: Set(user.roleGrants.map(\.role)), sessionID: try session.requireID()))
     }
 

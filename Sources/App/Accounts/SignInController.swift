@@ -45,7 +45,8 @@ struct SignInController: RouteCollection {
         if password.isEmpty { fieldErrors["password"] = "Enter your password." }
         guard fieldErrors.isEmpty else {
             let page = SignInPage(request: request, next: next, username: form.username, fieldErrors: fieldErrors)
-            return try await request.view.render("sign-in", page).encodeResponse(status: .unprocessableEntity, for: request)
+            return try await request.view.render("sign-in", page).encodeResponse(
+                status: .unprocessableEntity, for: request)
         }
 
         let outcome = try await SignInService(request: request).signIn(
@@ -68,7 +69,9 @@ struct SignInController: RouteCollection {
             let minutes = max(1, Int((until.timeIntervalSince(request.now) / 60).rounded(.up)))
             let page = SignInPage(
                 request: request, next: next, username: form.username,
-                error: "Too many unsuccessful sign-in attempts. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again.")
+                error:
+                    "Too many unsuccessful sign-in attempts. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again."
+            )
             let response = try await request.view.render("sign-in", page)
                 .encodeResponse(status: .tooManyRequests, for: request)
             response.headers.replaceOrAdd(name: .retryAfter, value: String(minutes * 60))

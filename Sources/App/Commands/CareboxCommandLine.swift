@@ -20,7 +20,8 @@ public enum CareboxCommandLine {
 
         let app: Application
         do {
-            app = try await Application.make(Environment(name: profile == .demo ? "development" : "production", arguments: arguments))
+            app = try await Application.make(
+                Environment(name: profile == .demo ? "development" : "production", arguments: arguments))
         } catch {
             report("Carebox could not start: \(error)")
             return 1

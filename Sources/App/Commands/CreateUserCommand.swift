@@ -37,8 +37,12 @@ struct CreateUserCommand: AsyncCommand {
         if organizationName == nil { problems.append("--organization is required") }
         if username == nil { problems.append("--username is required") }
         if name == nil { problems.append("--name is required") }
-        if role == nil { problems.append("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
-        if TimeZone(identifier: timeZone) == nil { problems.append("--time-zone must be an IANA zone such as America/Chicago") }
+        if role == nil {
+            problems.append("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if TimeZone(identifier: timeZone) == nil {
+            problems.append("--time-zone must be an IANA zone such as America/Chicago")
+        }
         guard problems.isEmpty, let organizationName, let username, let name, let role else {
             throw CommandUsageError(problems: problems)
         }
@@ -46,7 +50,9 @@ struct CreateUserCommand: AsyncCommand {
         let password =
             signature.passwordFromStandardInput
             ? (readLine(strippingNewline: true) ?? "") : context.console.ask("Password:", isSecure: true)
-        guard password.count >= 12 else { throw CommandUsageError(problems: ["the password must have at least 12 characters"]) }
+        guard password.count >= 12 else {
+            throw CommandUsageError(problems: ["the password must have at least 12 characters"])
+        }
 
         let app = context.application
         let hash = try await app.password.async.hash(password)
@@ -61,7 +67,8 @@ struct CreateUserCommand: AsyncCommand {
                 organization = Organization(name: organizationName, timeZone: timeZone, responseBusinessDays: 3)
                 try await organization.create(on: db)
             }
-            let user = User(organizationID: try organization.requireID(), username: username, passwordHash: hash, name: name)
+            let user = User(
+                organizationID: try organization.requireID(), username: username, passwordHash: hash, name: name)
             try await user.create(on: db)
             try await UserRole(userID: try user.requireID(), role: role).create(on: db)
         }

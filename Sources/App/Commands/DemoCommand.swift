@@ -20,15 +20,19 @@ struct DemoCommand: AsyncCommand {
 
         let hostname = signature.hostname ?? "127.0.0.1"
         let port = signature.port ?? 8080
-        app.http.server.configuration.hostname = hostname
-        app.http.server.configuration.port = port
 
         let console = context.console
-        console.print(loaded ? "Loaded the demo organisation \(DemoOrganization.name)." : "\(DemoOrganization.name) is already loaded.")
-        console.print("Sign in at http://\(hostname):\(port)/sign-in with password \"\(DemoOrganization.password)\" as:")
+        console.print(
+            loaded
+                ? "Loaded the demo organisation \(DemoOrganization.name)."
+                : "\(DemoOrganization.name) is already loaded.")
+        console.print(
+            "Sign in at http://\(hostname):\(port)/sign-in with password \"\(DemoOrganization.password)\" as:")
         for (username, who) in DemoOrganization.signIns {
             console.print("  \(username.padding(toLength: 9, withPad: " ", startingAt: 0)) \(who)")
         }
-        try await (await app.servers.asyncCommand).run(using: context, signature: ServeCommand.Signature())
+        var serveInput = CommandInput(arguments: ["carebox", "--hostname", hostname, "--port", String(port)])
+        let serve = try ServeCommand.Signature(from: &serveInput)
+        try await (await app.servers.asyncCommand).run(using: context, signature: serve)
     }
 }

@@ -58,16 +58,20 @@ enum DemoOrganization {
         let alex = try await person("alex", "Alex Rivera", roles: [.patient], born: "1988-04-12")
         let jordan = try await person("jordan", "Jordan Rivera", roles: [.patient, .proxy], born: "1986-09-30")
         let sam = try await person(nil, "Sam Rivera", roles: [.patient], born: "2016-02-03")
-        let chen = try await person("mchen", "Maya Chen", roles: [.provider], title: "Dr.", specialty: "Family Medicine")
-        let haddad = try await person("ohaddad", "Omar Haddad", roles: [.provider], title: "Dr.", specialty: "Cardiology")
+        let chen = try await person(
+            "mchen", "Maya Chen", roles: [.provider], title: "Dr.", specialty: "Family Medicine")
+        let haddad = try await person(
+            "ohaddad", "Omar Haddad", roles: [.provider], title: "Dr.", specialty: "Cardiology")
         _ = try await person("lpark", "Lena Park", roles: [.provider], title: "Dr.", specialty: "Dermatology")
         let torres = try await person("ntorres", "Nina Torres", roles: [.staff], credentials: "RN")
         let okafor = try await person("bokafor", "Ben Okafor", roles: [.staff])
         _ = try await person("admin", "Avery Stone", roles: [.admin])
 
         let since = ActivePeriod(from: CalendarDate("2020-01-01")!)
-        try await ProxyGrant(organizationID: org, proxyID: jordan, patientID: alex, relationship: "spouse", period: since)
-            .create(on: db)
+        try await ProxyGrant(
+            organizationID: org, proxyID: jordan, patientID: alex, relationship: "spouse", period: since
+        )
+        .create(on: db)
         try await ProxyGrant(
             organizationID: org, proxyID: jordan, patientID: sam, relationship: "parent",
             period: ActivePeriod(from: CalendarDate("2016-02-03")!)
@@ -91,8 +95,11 @@ enum DemoOrganization {
 
         let types: [(String, String, Bool, [Pool], Bool)] = [
             ("General Message", "A non-urgent question or update for your care team.", true, [], true),
-            ("Medical Question", "A question about symptoms, a condition or your care, for your providers or the nurses.",
-             true, [nurseTriage], true),
+            (
+                "Medical Question",
+                "A question about symptoms, a condition or your care, for your providers or the nurses.",
+                true, [nurseTriage], true
+            ),
             ("Prescription Renewal", "Ask your provider to renew a prescription.", true, [], true),
             ("Billing Question", "A question about a bill, a payment or insurance.", false, [billingOffice], false),
             ("Appointment Request", "Ask to schedule, change or cancel an appointment.", false, [nurseTriage], true),

@@ -13,7 +13,8 @@ struct HomeController: RouteCollection {
     @Sendable func today(request: Request) async throws -> View {
         let user = try request.signedInUser
         guard user.roles.contains(.patient) || user.roles.contains(.proxy) else { throw PageError.forbidden }
-        return try await request.view.render("today", TodayPage(layout: .init(request: request, title: "Today"), name: user.displayName))
+        return try await request.view.render(
+            "today", TodayPage(layout: .init(request: request, title: "Today"), name: user.displayName))
     }
 
     @Sendable func careTeam(request: Request) async throws -> View {
@@ -24,7 +25,8 @@ struct HomeController: RouteCollection {
             .filter(PoolMember.self, \.$user.$id == user.id)
             .sort(\.$name)
             .all(\.$name)
-        let page = CareTeamHomePage(layout: .init(request: request, title: "Care Team"), name: user.displayName, pools: pools)
+        let page = CareTeamHomePage(
+            layout: .init(request: request, title: "Care Team"), name: user.displayName, pools: pools)
         return try await request.view.render("care-team", page)
     }
 

@@ -89,7 +89,8 @@ extension AppConfig {
             if let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil {
                 publicURL = url
             } else {
-                problems.append("CAREBOX_PUBLIC_URL must be an http or https address, such as https://portal.example.org")
+                problems.append(
+                    "CAREBOX_PUBLIC_URL must be an http or https address, such as https://portal.example.org")
             }
         }
 

@@ -45,8 +45,10 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             return .forbidden
         case let abort as any AbortError where abort.status.code < 500:
             return PageError(
-                status: abort.status, code: abort.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
-                title: abort.status.reasonPhrase, message: "This request could not be completed. Go back and try again.")
+                status: abort.status,
+                code: abort.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
+                title: abort.status.reasonPhrase, message: "This request could not be completed. Go back and try again."
+            )
         default:
             request.logger.error("Unhandled error", metadata: ["type": "\(String(reflecting: type(of: error)))"])
             return .internalError

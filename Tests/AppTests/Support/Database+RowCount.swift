@@ -1,6 +1,7 @@
-@testable import App
 import Fluent
 import SQLKit
+
+@testable import App
 
 extension Database {
     /// How many rows a table holds; throws if it does not exist.

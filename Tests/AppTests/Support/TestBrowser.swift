@@ -1,9 +1,10 @@
-@testable import App
 import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import Vapor
+
+@testable import App
 
 /// A browser in miniature: real HTTP to a real server on 127.0.0.1, a cookie jar, and forms posted with the CSRF
 /// token the page handed out. It does not follow redirects, so tests see each one.
@@ -68,7 +69,9 @@ final class TestBrowser: @unchecked Sendable {
 
     /// Signs in through the sign-in page.
     @discardableResult
-    func signIn(_ username: String, password: String = DemoOrganization.password, next: String? = nil) async throws -> Page {
+    func signIn(_ username: String, password: String = DemoOrganization.password, next: String? = nil) async throws
+        -> Page
+    {
         _ = try await get("/sign-in")
         var fields = ["username": username, "password": password]
         if let next { fields["next"] = next }
@@ -79,7 +82,9 @@ final class TestBrowser: @unchecked Sendable {
         cookies[name] = value
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil) async throws -> Page {
+    private func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil)
+        async throws -> Page
+    {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if !cookies.isEmpty {
@@ -93,7 +98,8 @@ final class TestBrowser: @unchecked Sendable {
         let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
         let page = Page(status: response.status, headers: response.headers, body: String(buffer: bytes))
         for (name, cookie) in page.headers.setCookie?.all ?? [:] {
-            cookies[name] = cookie.expires.map { $0 > Date() } ?? (cookie.maxAge.map { $0 > 0 } ?? true) ? cookie.string : nil
+            cookies[name] =
+                cookie.expires.map { $0 > Date() } ?? (cookie.maxAge.map { $0 > 0 } ?? true) ? cookie.string : nil
         }
         return page
     }

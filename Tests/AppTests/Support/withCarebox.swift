@@ -1,7 +1,8 @@
-@testable import App
 import Fluent
 import Foundation
 import Vapor
+
+@testable import App
 
 /// Runs `body` against a Carebox configured and migrated on a fresh database (see `TestDatabase`), then tears it
 /// all down, on failure too.
