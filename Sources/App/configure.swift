@@ -13,12 +13,14 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     case .sqlite(let path):
         app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
         try await SQLitePragmas.apply(on: app.db)
+        app.writes = WriteSerializer(serialize: true)
     case .postgres(let url):
         app.databases.use(
             .postgres(
                 configuration: try SQLPostgresConfiguration(url: url), maxConnectionsPerEventLoop: 8,
                 sqlLogLevel: .trace),
             as: .psql)
+        app.writes = WriteSerializer(serialize: false)
     }
 
     app.views.use(.leaf)
@@ -26,6 +28,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.standInPasswordHash = try app.password.hash(SessionStore.newToken())
 
     app.middleware = Middlewares()
+    // Last resort only: ErrorPageMiddleware answers every error it can render.
+    app.middleware.use(ErrorMiddleware.default(environment: .production))
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))

@@ -7,4 +7,10 @@ func routes(_ app: Application) throws {
 
     let signedIn = web.grouped(RequireSignIn())
     try signedIn.register(collection: HomeController())
+
+    let api = app.grouped("api", "v1")
+    try api.register(collection: OpenAPIController())
+    let signedInAPI = api.grouped(SessionAuthenticator(), APIAuthenticator())
+    try signedInAPI.register(collection: APITokensController())
+    try signedInAPI.register(collection: MessagingAPIController())
 }

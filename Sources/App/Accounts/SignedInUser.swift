@@ -8,8 +8,8 @@ struct SignedInUser: Authenticatable, Sendable {
     let organizationID: Organization.IDValue
     let displayName: String
     let roles: Set<Role>
-    /// The session behind this request, so signing out ends exactly it.
-    let sessionID: UserSession.IDValue
+    /// The session behind this request (nil for an API token), so signing out ends exactly it.
+    let sessionID: UserSession.IDValue?
 
     var landingPage: LandingPage { .for(roles) }
 }

@@ -15,5 +15,12 @@ enum CareboxMigrations {
         CreateMessageTypePools(),
         CreateUserSessions(),
         CreateSignInAttempts(),
+        CreateConversations(),
+        CreateMessages(),
+        CreateConversationEvents(),
+        CreateDrafts(),
+        CreateConversationStates(),
+        CreateAuditEvents(),
+        CreateAPITokens(),
     ]
 }

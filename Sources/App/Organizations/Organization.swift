@@ -1,8 +1,9 @@
+import Domain
 import Fluent
 import Foundation
 
-/// A healthcare organisation running Carebox. Every other record belongs to exactly one, and no query crosses
-/// from one to another.
+/// A healthcare organisation running Carebox, with its messaging settings. Every other record belongs to exactly
+/// one, and no query crosses from one to another.
 final class Organization: Model, @unchecked Sendable {
     static let schema = "organizations"
 
@@ -13,6 +14,17 @@ final class Organization: Model, @unchecked Sendable {
     /// How many business days patients are told to allow for a reply.
     @Field(key: "response_business_days") var responseBusinessDays: Int
     @Field(key: "messaging_enabled") var messagingEnabled: Bool
+    /// The roles whose holders may use messaging, comma-separated ("depending on … type of account").
+    @Field(key: "messaging_account_types") var messagingAccountTypes: String
+    /// Shown where messages are written: how long a reply may take.
+    @Field(key: "reply_notice") var replyNotice: String
+    /// Shown where messages are written: not for emergencies.
+    @Field(key: "urgent_notice") var urgentNotice: String
+    @Field(key: "attachment_max_files") var attachmentMaxFiles: Int
+    @Field(key: "attachment_max_file_bytes") var attachmentMaxFileBytes: Int
+    @Field(key: "attachment_max_message_bytes") var attachmentMaxMessageBytes: Int
+    /// Allowed attachment content types, comma-separated.
+    @Field(key: "attachment_content_types") var attachmentContentTypes: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     @Children(for: \.$organization) var holidays: [OrganizationHoliday]
@@ -25,6 +37,34 @@ final class Organization: Model, @unchecked Sendable {
         self.timeZone = timeZone
         self.responseBusinessDays = responseBusinessDays
         self.messagingEnabled = messagingEnabled
+        self.messagingAccountTypes = [Role.patient, .proxy, .provider, .staff].map(\.rawValue).joined(separator: ",")
+        self.replyNotice =
+            "Remember to allow up to \(Organization.spelled(responseBusinessDays)) business days for a response."
+        self.urgentNotice =
+            "Do not use messaging for urgent matters. Call 911 if you are experiencing a medical emergency."
+        self.attachmentMaxFiles = 5
+        self.attachmentMaxFileBytes = 10 * 1_000_000
+        self.attachmentMaxMessageBytes = 25 * 1_000_000
+        self.attachmentContentTypes = [
+            "application/pdf", "image/png", "image/jpeg", "image/gif", "image/heic", "text/plain",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ].joined(separator: ",")
+    }
+
+    /// Account types (roles) that may use messaging.
+    var messagingRoles: Set<Role> {
+        Set(messagingAccountTypes.split(separator: ",").compactMap { Role(rawValue: String($0)) })
+    }
+
+    /// Whether a user with these roles may use messaging at all; when not, every messaging route answers 404.
+    func messagingAvailable(to roles: Set<Role>) -> Bool {
+        messagingEnabled && !roles.isDisjoint(with: messagingRoles)
+    }
+
+    private static func spelled(_ number: Int) -> String {
+        let words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+        return words.indices.contains(number) ? words[number] : String(number)
     }
 }
 

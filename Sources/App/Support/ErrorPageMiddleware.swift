@@ -9,6 +9,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         let status: Int
         let code: String
         let detail: String
+        /// The request field at fault, when there is one.
+        let field: String?
     }
 
     struct ErrorPage: Encodable {
@@ -20,38 +22,76 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let page = pageError(for: error, request: request)
+            let (page, field) = describe(error, request: request)
             if request.url.path.hasPrefix("/api/") {
                 let problem = Problem(
                     type: "about:blank", title: page.title, status: Int(page.status.code), code: page.code,
-                    detail: page.message)
-                let response = Response(status: page.status)
-                try response.content.encode(problem, as: .init(type: "application", subType: "problem+json"))
+                    detail: page.message, field: field)
+                let response = Response(status: page.status, body: .init(data: try JSONEncoder().encode(problem)))
+                response.headers.contentType = .init(
+                    type: "application", subType: "problem+json", parameters: ["charset": "utf-8"])
                 return response
             }
-            let response = try await request.view.render("error", ErrorPage(title: page.title, message: page.message))
+            return try await request.view.render("error", ErrorPage(title: page.title, message: page.message))
                 .encodeResponse(status: page.status, for: request)
-            return response
         }
     }
 
-    private func pageError(for error: any Error, request: Request) -> PageError {
+    private func describe(_ error: any Error, request: Request) -> (PageError, field: String?) {
         switch error {
         case let page as PageError:
-            return page
+            return (page, nil)
+        case let messaging as MessagingError:
+            return (
+                PageError(
+                    status: messaging.status, code: messaging.code, title: messaging.status.reasonPhrase,
+                    message: messaging.message), messaging.field
+            )
+        case is APIAuthenticationError:
+            return (
+                PageError(
+                    status: .unauthorized, code: "unauthenticated", title: "Unauthorized",
+                    message: APIAuthenticationError().reason), nil
+            )
+        case let decoding as DecodingError:
+            let field = decoding.fieldPath
+            return (
+                PageError(
+                    status: .unprocessableEntity, code: "invalid_request",
+                    title: HTTPResponseStatus.unprocessableEntity.reasonPhrase,
+                    message: field.map { "The field \($0) is missing or has the wrong type." }
+                        ?? "The request body is not valid JSON of the expected shape."), field
+            )
         case let abort as any AbortError where abort.status == .notFound:
-            return .notFound
+            return (.notFound, nil)
         case let abort as any AbortError where abort.status == .forbidden:
-            return .forbidden
+            return (.forbidden, nil)
         case let abort as any AbortError where abort.status.code < 500:
-            return PageError(
-                status: abort.status,
-                code: abort.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
-                title: abort.status.reasonPhrase, message: "This request could not be completed. Go back and try again."
+            return (
+                PageError(
+                    status: abort.status,
+                    code: abort.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
+                    title: abort.status.reasonPhrase,
+                    message: "This request could not be completed. Go back and try again."), nil
             )
         default:
             request.logger.error("Unhandled error", metadata: ["type": "\(String(reflecting: type(of: error)))"])
-            return .internalError
+            return (.internalError, nil)
         }
+    }
+}
+
+extension DecodingError {
+    /// The dotted path of the field that failed, without any of the value.
+    var fieldPath: String? {
+        let path: [any CodingKey]
+        switch self {
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+        @unknown default: return nil
+        }
+        let names = path.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        return names.isEmpty ? nil : names.joined(separator: ".")
     }
 }

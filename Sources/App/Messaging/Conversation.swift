@@ -1,0 +1,118 @@
+import Domain
+import Fluent
+import Foundation
+
+/// A conversation about one patient, of one message type, addressed to one provider or pool.
+final class Conversation: Model, @unchecked Sendable {
+    static let schema = "conversations"
+
+    enum Status: String, Codable {
+        case open, closed
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "organization_id") var organization: Organization
+    @Parent(key: "patient_id") var patient: User
+    @Parent(key: "message_type_id") var messageType: MessageType
+    @OptionalField(key: "subject") var subject: String?
+    @OptionalParent(key: "recipient_provider_id") var recipientProvider: User?
+    @OptionalParent(key: "recipient_pool_id") var recipientPool: Pool?
+    @Field(key: "confidential") var confidential: Bool
+    @Enum(key: "status") var status: Status
+    @Parent(key: "started_by_id") var startedBy: User
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "last_message_at") var lastMessageAt: Date
+    /// `YYYY-MM-DD` in the organisation's time zone.
+    @Field(key: "expected_reply_by") var expectedReplyBy: String
+    /// Bumped by every change of details, for `If-Match`.
+    @Field(key: "version") var version: Int
+
+    @Children(for: \.$conversation) var messages: [Message]
+
+    init() {}
+
+    var recipient: Recipient {
+        if let pool = $recipientPool.id { return .pool(PoolID(pool)) }
+        return .provider(UserID($recipientProvider.id!))
+    }
+
+    func setRecipient(_ recipient: Recipient) {
+        switch recipient {
+        case .provider(let id):
+            $recipientProvider.id = id.uuid
+            $recipientPool.id = nil
+        case .pool(let id):
+            $recipientProvider.id = nil
+            $recipientPool.id = id.uuid
+        }
+    }
+
+    var facts: ConversationFacts {
+        ConversationFacts(patientID: UserID($patient.id), recipient: recipient, confidential: confidential)
+    }
+}
+
+/// One message. A sent message never changes.
+final class Message: Model, @unchecked Sendable {
+    static let schema = "messages"
+
+    enum Side: String, Codable {
+        case patient, proxy
+        case careTeam = "care_team"
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "conversation_id") var conversation: Conversation
+    @Parent(key: "author_id") var author: User
+    @Enum(key: "side") var side: Side
+    /// The rich-text document as JSON.
+    @Field(key: "body") var body: String
+    /// The same body as plain text, for notifications, search and plain-text clients.
+    @Field(key: "body_text") var bodyText: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "idempotency_key") var idempotencyKey: String?
+
+    init() {}
+}
+
+/// A change of a conversation's details: "Subject changed from … to … by … at …".
+final class ConversationEvent: Model, @unchecked Sendable {
+    static let schema = "conversation_events"
+
+    /// Which detail changed.
+    enum Detail: String, Codable {
+        case subject, recipient, confidential
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "conversation_id") var conversation: Conversation
+    @Parent(key: "actor_id") var actor: User
+    @Enum(key: "field") var field: Detail
+    @OptionalField(key: "from_value") var fromValue: String?
+    @OptionalField(key: "to_value") var toValue: String?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    init(conversationID: UUID, actorID: UUID, field: Detail, from: String?, to: String?, at date: Date) {
+        self.$conversation.id = conversationID
+        self.$actor.id = actorID
+        self.field = field
+        self.fromValue = from
+        self.toValue = to
+        self.createdAt = date
+    }
+}
+
+/// One user's view of one conversation: when they last read it, and whether they archived it.
+final class ConversationState: Model, @unchecked Sendable {
+    static let schema = "conversation_states"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "conversation_id") var conversation: Conversation
+    @Parent(key: "user_id") var user: User
+    @OptionalField(key: "last_read_at") var lastReadAt: Date?
+    @OptionalField(key: "archived_at") var archivedAt: Date?
+
+    init() {}
+}

@@ -1,0 +1,111 @@
+import Domain
+import Fluent
+import Foundation
+
+/// Turns conversations, messages and events into responses, loading the names they need in a few batched queries
+/// rather than one per row.
+struct ConversationPresenter {
+    let db: any Database
+    let context: MessagingContext
+
+    func summaries(_ conversations: [Conversation], states: [UUID: ConversationState]) async throws
+        -> [ConversationSummaryResponse]
+    {
+        guard !conversations.isEmpty else { return [] }
+        let people = try await names(
+            Set(conversations.flatMap { [$0.$patient.id] + ($0.$recipientProvider.id.map { [$0] } ?? []) }))
+        let poolIDs = Set(conversations.compactMap(\.$recipientPool.id))
+        let pools = poolIDs.isEmpty ? [] : try await Pool.query(on: db).filter(\.$id ~~ Array(poolIDs)).all()
+        let poolNames = Dictionary(uniqueKeysWithValues: pools.map { ($0.id!, $0.name) })
+        let typeIDs = Set(conversations.map(\.$messageType.id))
+        let types = try await MessageType.query(on: db).filter(\.$id ~~ Array(typeIDs)).all()
+        let typeNames = Dictionary(uniqueKeysWithValues: types.map { ($0.id!, $0.name) })
+        let specialties = try await User.query(on: db)
+            .filter(\.$id ~~ conversations.compactMap(\.$recipientProvider.id)).all()
+            .reduce(into: [UUID: String]()) { $0[$1.id!] = $1.specialty }
+
+        return conversations.map { conversation in
+            let id = conversation.id!
+            let state = states[id]
+            let recipient: RecipientResponse =
+                switch conversation.recipient {
+                case .provider(let provider):
+                    RecipientResponse(
+                        kind: .provider, id: provider.uuid, name: people[provider.uuid] ?? "",
+                        detail: specialties[provider.uuid])
+                case .pool(let pool):
+                    RecipientResponse(
+                        kind: .pool, id: pool.uuid, name: poolNames[pool.uuid] ?? "", detail: "Care team pool")
+                }
+            let typeName = typeNames[conversation.$messageType.id] ?? ""
+            return ConversationSummaryResponse(
+                id: id,
+                patient: PersonResponse(id: conversation.$patient.id, name: people[conversation.$patient.id] ?? ""),
+                messageType: typeName, subject: conversation.subject, title: conversation.subject ?? typeName,
+                recipient: recipient, confidential: conversation.confidential, status: conversation.status.rawValue,
+                lastMessageAt: conversation.lastMessageAt, expectedReplyBy: conversation.expectedReplyBy,
+                unread: state?.lastReadAt.map { $0 < conversation.lastMessageAt } ?? true,
+                archived: state?.archivedAt != nil)
+        }
+    }
+
+    func detail(_ conversation: Conversation, state: ConversationState?) async throws -> ConversationResponse {
+        let id = conversation.id!
+        let messages = try await Message.query(on: db).filter(\.$conversation.$id == id)
+            .sort(\Message.$createdAt).sort(\Message.$id).all()
+        let events = try await ConversationEvent.query(on: db).filter(\.$conversation.$id == id)
+            .sort(\ConversationEvent.$createdAt).all()
+        let people = try await names(
+            Set(messages.map(\.$author.id) + events.map(\.$actor.id) + [conversation.$patient.id]))
+        let summary = try await summaries([conversation], states: state.map { [id: $0] } ?? [:])[0]
+        let patient = PersonResponse(id: conversation.$patient.id, name: people[conversation.$patient.id] ?? "")
+
+        let messageResponses = messages.map { message in
+            let author = PersonResponse(id: message.$author.id, name: people[message.$author.id] ?? "")
+            let onBehalfOf = message.side == .proxy ? patient : nil
+            let document = RichTextDocument.fromJSON(message.body) ?? RichTextDocument(plainText: message.bodyText)
+            return MessageResponse(
+                id: message.id!, author: author, onBehalfOf: onBehalfOf,
+                byline: onBehalfOf.map { "\(author.name) on behalf of \($0.name)" } ?? author.name,
+                side: message.side.rawValue, createdAt: message.createdAt, body: document, bodyText: message.bodyText,
+                bodyHTML: document.html)
+        }
+        let eventResponses = events.map { event in
+            let by = PersonResponse(id: event.$actor.id, name: people[event.$actor.id] ?? "")
+            return ConversationEventResponse(
+                field: event.field.rawValue, from: event.fromValue, to: event.toValue, by: by, at: event.createdAt,
+                summary: Self.describe(event, by: by.name))
+        }
+        return ConversationResponse(
+            conversation: summary, version: conversation.version, messages: messageResponses, events: eventResponses,
+            expectedReplyNotice: "You can expect a reply by \(Self.longDate(conversation.expectedReplyBy)).")
+    }
+
+    func names(_ ids: Set<UUID>) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let users = try await User.query(on: db).filter(\.$id ~~ Array(ids)).all()
+        return Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0.personName.displayName) })
+    }
+
+    static func describe(_ event: ConversationEvent, by name: String) -> String {
+        switch event.field {
+        case .subject:
+            "Subject changed from “\(event.fromValue ?? "(none)")” to “\(event.toValue ?? "(none)")” by \(name)"
+        case .recipient:
+            "Recipient changed from \(event.fromValue ?? "") to \(event.toValue ?? "") by \(name)"
+        case .confidential:
+            event.toValue == "true" ? "Marked confidential by \(name)" : "Confidentiality turned off by \(name)"
+        }
+    }
+
+    /// "Wednesday, November 25, 2026".
+    static func longDate(_ day: String) -> String {
+        guard let date = CalendarDate(day) else { return day }
+        let weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+        let months = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ]
+        return "\(weekdays[date.isoWeekday - 1]), \(months[date.month - 1]) \(date.day), \(date.year)"
+    }
+}

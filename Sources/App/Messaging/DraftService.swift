@@ -1,0 +1,305 @@
+import Domain
+import Fluent
+import FluentSQL
+import Foundation
+
+/// Drafts: saved as the user writes, version-checked, resumed, discarded, and sent exactly once.
+struct DraftService {
+    let db: any Database
+    let writes: WriteSerializer
+    let context: MessagingContext
+
+    struct DraftInput: Codable, Sendable {
+        var patientId: UUID?
+        var conversationId: UUID?
+        var messageTypeId: UUID?
+        var recipient: RecipientInput?
+        var subject: String?
+        var confidential: Bool?
+        var body: MessageBodyInput?
+    }
+
+    /// The drafts this user may see: their own, for patients they still act for, never for a conversation they can
+    /// no longer see (a proxy's reply draft in a conversation since made confidential stays hidden).
+    func visibleDrafts(patient: UUID? = nil) -> QueryBuilder<Draft> {
+        let query = Draft.query(on: db).filter(\.$owner.$id == context.userID)
+            .filter(\.$organization.$id == context.organization.id)
+        let patients = context.actor.patientsActedFor.map(\.uuid)
+        if context.actor.roles.contains(where: \.isCareTeam) {
+            // Care-team reply drafts are about patients the user does not act for; the conversation check decides.
+        } else {
+            query.filter(\.$patient.$id ~~ patients)
+        }
+        if let patient { query.filter(\.$patient.$id == patient) }
+        return query
+    }
+
+    private func visibleDraft(_ id: UUID) async throws -> Draft {
+        guard let draft = try await visibleDrafts().filter(\.$id == id).first() else { throw MessagingError.notFound }
+        if let conversationID = draft.$conversation.id {
+            _ = try await MessagingQueries.visibleConversation(conversationID, context, on: db)
+        }
+        return draft
+    }
+
+    func list(patient: UUID?) async throws -> [DraftResponse] {
+        let drafts = try await visibleDrafts(patient: patient).sort(\.$updatedAt, .descending).limit(200).all()
+        var visible: [Draft] = []
+        for draft in drafts {
+            if let conversationID = draft.$conversation.id,
+                (try? await MessagingQueries.visibleConversation(conversationID, context, on: db)) == nil
+            {
+                continue
+            }
+            visible.append(draft)
+        }
+        return try await responses(visible)
+    }
+
+    /// Opening a draft reads message content, so it is audited.
+    func get(_ id: UUID) async throws -> DraftResponse {
+        let draft = try await visibleDraft(id)
+        let context = self.context
+        try await writes.transaction(on: db) { db in
+            try await context.audit("draft.read", "draft", id, actingFor: draft.$patient.id, on: db)
+        }
+        return try await responses([draft])[0]
+    }
+
+    /// Creates a draft. An empty draft (no subject, no body) is not kept: the answer is nil.
+    func create(_ input: DraftInput) async throws -> DraftResponse? {
+        let fields = try await validate(input, existing: nil)
+        guard !fields.isEmpty else { return nil }
+        let context = self.context
+        let draft = Draft()
+        draft.$organization.id = context.organization.id
+        draft.$owner.id = context.userID
+        draft.$patient.id = fields.patient
+        draft.$conversation.id = fields.conversation
+        draft.createdAt = context.now
+        draft.version = 1
+        fields.apply(to: draft, at: context.now)
+        try await writes.transaction(on: db) { db in
+            try await draft.create(on: db)
+            try await context.audit("draft.save", "draft", draft.id, actingFor: fields.patient, on: db)
+        }
+        return try await responses([draft])[0]
+    }
+
+    /// Saves over a draft at `version`. A stale version gets 409; saving it empty discards it (answer nil).
+    func update(_ id: UUID, version: Int?, _ input: DraftInput) async throws -> DraftResponse? {
+        let draft = try await visibleDraft(id)
+        guard let version else { throw MessagingError.preconditionRequired }
+        let fields = try await validate(input, existing: draft)
+        if fields.isEmpty {
+            try await discard(id, version: version)
+            return nil
+        }
+        let context = self.context
+        try await writes.transaction(on: db) { db in
+            let claimed = try await db.sql().raw(
+                """
+                UPDATE drafts SET version = version + 1
+                WHERE id = \(bind: id) AND owner_id = \(bind: context.userID) AND version = \(bind: version) RETURNING id
+                """
+            ).all()
+            guard !claimed.isEmpty else { throw MessagingError.versionConflict }
+            let fresh = try await Draft.find(id, on: db)!
+            fields.apply(to: fresh, at: context.now)
+            try await fresh.save(on: db)
+            try await context.audit("draft.save", "draft", id, actingFor: fresh.$patient.id, on: db)
+        }
+        return try await responses([try await Draft.find(id, on: db)!])[0]
+    }
+
+    func discard(_ id: UUID, version: Int?) async throws {
+        let draft = try await visibleDraft(id)
+        let context = self.context
+        try await writes.transaction(on: db) { db in
+            guard try await Self.claim(id, version: version, context, on: db) else {
+                throw MessagingError.versionConflict
+            }
+            try await context.audit("draft.discard", "draft", id, actingFor: draft.$patient.id, on: db)
+        }
+    }
+
+    /// Sends a draft as a new conversation or a reply. Exactly once: the draft is deleted in the same transaction, and
+    /// of two sends at the same moment only the one that deleted it goes on; the other gets 404.
+    func send(_ id: UUID, version: Int?) async throws -> (conversationID: UUID, messageID: UUID?) {
+        let draft = try await visibleDraft(id)
+        let messaging = MessagingService(db: db, writes: writes, context: context)
+        let body = draft.body.flatMap(RichTextDocument.fromJSON).map(MessageBodyInput.document)
+        let context = self.context
+
+        if let conversationID = draft.$conversation.id {
+            let conversation = try await MessagingQueries.visibleConversation(conversationID, context, on: db)
+            guard let side = ConversationRules.side(of: context.actor, in: conversation.facts) else {
+                throw MessagingError.notFound
+            }
+            guard let body else { throw MessagingError.nothingToSend }
+            let document = try body.validated()
+            let messageID = try await writes.transaction(on: db) { db in
+                guard try await Self.claim(id, version: version, context, on: db) else { throw MessagingError.notFound }
+                let messageSide: Message.Side = side == .careTeam ? .careTeam : (side == .proxy ? .proxy : .patient)
+                let messageID = try await MessagingService.insertMessage(
+                    in: conversationID, document: document, side: messageSide, key: nil, context, on: db)
+                var update = Conversation.query(on: db).filter(\.$id == conversationID)
+                    .set(\.$lastMessageAt, to: context.now)
+                if messageSide != .careTeam {
+                    update = update.set(\.$expectedReplyBy, to: MessagingService.expectedReply(context).description)
+                }
+                try await update.update()
+                try await MessagingService.markRead(conversationID, context, on: db)
+                try await context.audit("message.send", "message", messageID, actingFor: draft.$patient.id, on: db)
+                return messageID
+            }
+            return (conversationID, messageID)
+        }
+
+        let validated = try await messaging.validateStart(
+            MessagingService.StartInput(
+                patientId: draft.$patient.id, messageTypeId: draft.$messageType.id,
+                recipient: draft.recipient.map(RecipientInput.init), subject: draft.subject,
+                confidential: draft.confidential, body: body))
+        let conversationID = try await writes.transaction(on: db) { db in
+            guard try await Self.claim(id, version: version, context, on: db) else { throw MessagingError.notFound }
+            let conversation = Conversation()
+            conversation.$organization.id = context.organization.id
+            conversation.$patient.id = validated.patient
+            conversation.$messageType.id = validated.typeID
+            conversation.subject = validated.subject
+            conversation.setRecipient(validated.recipient)
+            conversation.confidential = validated.confidential
+            conversation.status = .open
+            conversation.$startedBy.id = context.userID
+            conversation.createdAt = context.now
+            conversation.lastMessageAt = context.now
+            conversation.expectedReplyBy = MessagingService.expectedReply(context).description
+            conversation.version = 1
+            try await conversation.create(on: db)
+            let conversationID = try conversation.requireID()
+            _ = try await MessagingService.insertMessage(
+                in: conversationID, document: validated.body, side: validated.side, key: nil, context, on: db)
+            try await MessagingService.markRead(conversationID, context, on: db)
+            try await context.audit(
+                "conversation.start", "conversation", conversationID, actingFor: validated.patient, on: db)
+            return conversationID
+        }
+        return (conversationID, nil)
+    }
+
+    /// Deletes the draft if it is this user's (and at `version`, when given). True only for the call that deleted it.
+    private static func claim(_ id: UUID, version: Int?, _ context: MessagingContext, on db: any Database) async throws
+        -> Bool
+    {
+        let versionCheck: SQLQueryString = version.map { "AND version = \(bind: $0)" } ?? ""
+        let deleted = try await db.sql().raw(
+            "DELETE FROM drafts WHERE id = \(bind: id) AND owner_id = \(bind: context.userID) \(versionCheck) RETURNING id"
+        ).all()
+        return !deleted.isEmpty
+    }
+
+    // MARK: Validation
+
+    struct Fields {
+        let patient: UUID
+        let conversation: UUID?
+        let messageType: UUID?
+        let recipient: Recipient?
+        let subject: String?
+        let confidential: Bool
+        let body: RichTextDocument?
+
+        var isEmpty: Bool {
+            subject == nil
+                && (body.map { $0.plainText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } ?? true)
+        }
+
+        func apply(to draft: Draft, at date: Date) {
+            draft.$messageType.id = messageType
+            draft.setRecipient(recipient)
+            draft.subject = subject
+            draft.confidential = confidential
+            draft.body = body?.json
+            draft.updatedAt = date
+        }
+    }
+
+    /// A draft may be incomplete, but what it holds must already be allowed: a type of the organisation, an eligible
+    /// recipient, confidentiality only where the patient may set it, a body within limits.
+    private func validate(_ input: DraftInput, existing: Draft?) async throws -> Fields {
+        let patient = existing?.$patient.id ?? input.patientId ?? context.userID
+        let conversation = existing?.$conversation.id ?? input.conversationId
+        if let conversation {
+            _ = try await MessagingQueries.visibleConversation(conversation, context, on: db)
+        } else if !ConversationRules.canStart(context.actor, for: UserID(patient)) {
+            throw MessagingError.notFound
+        }
+
+        var rule: MessageTypeRule?
+        if conversation == nil, let typeID = input.messageTypeId {
+            rule = try await RecipientDirectory(db: db, context: context).messageType(typeID).1
+        }
+        let recipient = conversation == nil ? input.recipient?.recipient : nil
+        if let recipient {
+            guard let rule else { throw MessagingError.unknownMessageType }
+            guard
+                try await RecipientDirectory(db: db, context: context).eligible(for: patient, type: rule)
+                    .contains(recipient)
+            else { throw MessagingError.recipientNotEligible }
+        }
+        let confidential = conversation == nil ? (input.confidential ?? false) : false
+        if confidential {
+            guard let rule, ConversationRules.mayStartConfidential(context.actor, for: UserID(patient), type: rule)
+            else {
+                throw MessagingError.confidentialityNotAllowed
+            }
+        }
+        var body: RichTextDocument?
+        if let input = input.body {
+            let document = input.document
+            do {
+                try document.validate()
+                body = document
+            } catch .empty {
+                body = nil
+            } catch {
+                throw MessagingError.invalidBody(error)
+            }
+        }
+        return Fields(
+            patient: patient, conversation: conversation, messageType: conversation == nil ? input.messageTypeId : nil,
+            recipient: recipient, subject: conversation == nil ? try SubjectInput.clean(input.subject) : nil,
+            confidential: confidential, body: body)
+    }
+
+    private func responses(_ drafts: [Draft]) async throws -> [DraftResponse] {
+        let recipients = try await RecipientDirectory(db: db, context: context).describe(
+            Set(drafts.compactMap(\.recipient)))
+        return drafts.map { draft in
+            let recipient = draft.recipient.flatMap { recipient in
+                recipients.first {
+                    switch recipient {
+                    case .provider(let id): $0.kind == .provider && $0.id == id.uuid
+                    case .pool(let id): $0.kind == .pool && $0.id == id.uuid
+                    }
+                }
+            }
+            return DraftResponse(
+                id: draft.id!, version: draft.version, patientId: draft.$patient.id,
+                conversationId: draft.$conversation.id,
+                messageTypeId: draft.$messageType.id, recipient: recipient, subject: draft.subject,
+                confidential: draft.confidential, body: draft.body.flatMap(RichTextDocument.fromJSON),
+                updatedAt: draft.updatedAt)
+        }
+    }
+}
+
+extension RecipientInput {
+    init(_ recipient: Recipient) {
+        switch recipient {
+        case .provider(let id): self.init(kind: .provider, id: id.uuid)
+        case .pool(let id): self.init(kind: .pool, id: id.uuid)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Domain
+import Fluent
+import Vapor
+
+/// Everything a messaging service needs to know about who is acting, resolved once per request: the user, their
+/// proxy grants in force today and their pools, and their organisation's calendar. Messaging that is switched off for
+/// the organisation or this kind of account answers 404, as if it did not exist.
+struct MessagingContext: Sendable {
+    let user: SignedInUser
+    let actor: MessagingActor
+    let organization: OrganizationSettings
+    let calendar: BusinessCalendar
+    let now: Date
+    let address: String?
+
+    var today: CalendarDate { calendar.day(of: now) }
+    var userID: UUID { user.id }
+
+    static func resolve(for request: Request) async throws -> MessagingContext {
+        let user = try request.signedInUser
+        guard let organization = try await Organization.find(user.organizationID, on: request.db),
+            organization.messagingAvailable(to: user.roles),
+            let timeZone = TimeZone(identifier: organization.timeZone)
+        else { throw MessagingError.notFound }
+
+        let holidays = try await OrganizationHoliday.query(on: request.db)
+            .filter(\.$organization.$id == user.organizationID)
+            .all(\.$date)
+        let calendar = BusinessCalendar(timeZone: timeZone, holidays: Set(holidays.compactMap(CalendarDate.init)))
+        // Whole milliseconds: what is stored is then exactly what is compared and paged by.
+        let now = Date(timeIntervalSince1970: (request.now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        let today = calendar.day(of: now)
+
+        var proxyFor: Set<UserID> = []
+        if user.roles.contains(.proxy) {
+            let grants = try await ProxyGrant.query(on: request.db).filter(\.$proxy.$id == user.id).all()
+            for grant in grants {
+                guard let from = CalendarDate(grant.activeFrom) else { continue }
+                let period = ActivePeriod(from: from, until: grant.activeUntil.flatMap(CalendarDate.init))
+                if period.isWellFormed && period.contains(today) { proxyFor.insert(UserID(grant.$patient.id)) }
+            }
+        }
+        let pools = try await PoolMember.query(on: request.db).filter(\.$user.$id == user.id).all(\.$pool.$id)
+
+        return MessagingContext(
+            user: user,
+            actor: MessagingActor(
+                userID: UserID(user.id), roles: user.roles, proxyFor: proxyFor, pools: Set(pools.map(PoolID.init))),
+            organization: OrganizationSettings(organization), calendar: calendar, now: now,
+            address: request.clientAddress)
+    }
+
+    var auditContext: AuditContext {
+        AuditContext(organizationID: user.organizationID, actorID: user.id, actingForID: nil, address: address)
+    }
+
+    func audit(_ action: String, _ recordType: String, _ recordID: UUID?, actingFor patient: UUID?, on db: any Database)
+        async throws
+    {
+        let context = AuditContext(
+            organizationID: user.organizationID, actorID: user.id, actingForID: patient == user.id ? nil : patient,
+            address: address)
+        try await AuditLog.append(
+            AuditEntry(action: action, recordType: recordType, recordID: recordID), context: context, at: now, on: db)
+    }
+}
+
+/// The organisation's messaging settings as a value, so services need not hold a Fluent model.
+struct OrganizationSettings: Sendable {
+    let id: UUID
+    let name: String
+    let responseBusinessDays: Int
+    let replyNotice: String
+    let urgentNotice: String
+
+    init(_ organization: Organization) {
+        id = organization.id!
+        name = organization.name
+        responseBusinessDays = organization.responseBusinessDays
+        replyNotice = organization.replyNotice
+        urgentNotice = organization.urgentNotice
+    }
+}

@@ -1,0 +1,300 @@
+import Domain
+import Fluent
+import FluentSQL
+import Foundation
+
+/// Starting, replying to, reading, editing and filing conversations. Every method checks `ConversationRules` for the
+/// acting user, reads only what they may see, and writes its audit event in the same transaction as its change.
+struct MessagingService {
+    let db: any Database
+    let writes: WriteSerializer
+    let context: MessagingContext
+
+    var directory: RecipientDirectory { RecipientDirectory(db: db, context: context) }
+    var presenter: ConversationPresenter { ConversationPresenter(db: db, context: context) }
+
+    struct StartInput: Codable, Sendable {
+        var patientId: UUID?
+        var messageTypeId: UUID?
+        var recipient: RecipientInput?
+        var subject: String?
+        var confidential: Bool?
+        var body: MessageBodyInput?
+    }
+
+    /// The conversation a send made, and whether this call made it (false: a retry found the first one).
+    struct Started {
+        let conversation: ConversationResponse
+        let created: Bool
+    }
+
+    // MARK: Sending
+
+    func start(_ input: StartInput, idempotencyKey: String?) async throws -> Started {
+        let key = try Self.check(idempotencyKey)
+        if let key, let existing = try await messageSent(withKey: key) {
+            return Started(conversation: try await show(existing.$conversation.id, markRead: false), created: false)
+        }
+        let validated = try await validateStart(input)
+        let context = self.context
+        let conversationID: UUID
+        do {
+            conversationID = try await writes.transaction(on: db) { db in
+                let conversation = Conversation()
+                conversation.$organization.id = context.organization.id
+                conversation.$patient.id = validated.patient
+                conversation.$messageType.id = validated.typeID
+                conversation.subject = validated.subject
+                conversation.setRecipient(validated.recipient)
+                conversation.confidential = validated.confidential
+                conversation.status = .open
+                conversation.$startedBy.id = context.userID
+                conversation.createdAt = context.now
+                conversation.lastMessageAt = context.now
+                conversation.expectedReplyBy = Self.expectedReply(context).description
+                conversation.version = 1
+                try await conversation.create(on: db)
+                let id = try conversation.requireID()
+                try await Self.insertMessage(
+                    in: id, document: validated.body, side: validated.side, key: key, context, on: db)
+                try await Self.markRead(id, context, on: db)
+                try await context.audit("conversation.start", "conversation", id, actingFor: validated.patient, on: db)
+                return id
+            }
+        } catch {
+            // Two sends with one key raced; the other one won. Answer with what it made.
+            guard let key, (error as? any DatabaseError)?.isConstraintFailure == true,
+                let existing = try await messageSent(withKey: key)
+            else { throw error }
+            return Started(conversation: try await show(existing.$conversation.id, markRead: false), created: false)
+        }
+        return Started(conversation: try await show(conversationID, markRead: false), created: true)
+    }
+
+    struct ValidatedStart: Sendable {
+        let patient: UUID
+        let typeID: UUID
+        let recipient: Recipient
+        let subject: String?
+        let confidential: Bool
+        let body: RichTextDocument
+        let side: Message.Side
+    }
+
+    /// Checks a new conversation against every rule, naming the first field at fault. Changes nothing.
+    func validateStart(_ input: StartInput) async throws -> ValidatedStart {
+        let actor = context.actor
+        let patient = input.patientId ?? context.userID
+        guard ConversationRules.canStart(actor, for: UserID(patient)) else { throw MessagingError.notFound }
+        let (type, rule) = try await directory.messageType(input.messageTypeId)
+        guard let recipient = input.recipient?.recipient else { throw MessagingError.recipientRequired }
+        guard try await directory.eligible(for: patient, type: rule).contains(recipient) else {
+            throw MessagingError.recipientNotEligible
+        }
+        let confidential = input.confidential ?? false
+        if confidential && !ConversationRules.mayStartConfidential(actor, for: UserID(patient), type: rule) {
+            throw MessagingError.confidentialityNotAllowed
+        }
+        let subject = try SubjectInput.clean(input.subject)
+        guard let body = input.body else { throw MessagingError.nothingToSend }
+        return ValidatedStart(
+            patient: patient, typeID: try type.requireID(), recipient: recipient, subject: subject,
+            confidential: confidential, body: try body.validated(), side: patient == context.userID ? .patient : .proxy)
+    }
+
+    /// Adds a reply. A retry with the same idempotency key returns the first reply instead of adding another.
+    func reply(to conversationID: UUID, body: MessageBodyInput?, idempotencyKey: String?) async throws
+        -> (message: MessageResponse, created: Bool)
+    {
+        let key = try Self.check(idempotencyKey)
+        let conversation = try await MessagingQueries.visibleConversation(conversationID, context, on: db)
+        if let key, let existing = try await messageSent(withKey: key) {
+            guard existing.$conversation.id == conversationID else { throw MessagingError.idempotencyKeyInvalid }
+            return (try await messageResponse(existing.id!, in: conversationID), false)
+        }
+        guard let side = ConversationRules.side(of: context.actor, in: conversation.facts) else {
+            throw MessagingError.notFound
+        }
+        guard let body else { throw MessagingError.nothingToSend }
+        let document = try body.validated()
+        let context = self.context
+        let messageID: UUID
+        do {
+            messageID = try await writes.transaction(on: db) { db in
+                let messageSide: Message.Side =
+                    switch side {
+                    case .patient: .patient
+                    case .proxy: .proxy
+                    case .careTeam: .careTeam
+                    }
+                let id = try await Self.insertMessage(
+                    in: conversationID, document: document, side: messageSide, key: key, context, on: db)
+                var update = Conversation.query(on: db).filter(\.$id == conversationID).set(
+                    \.$lastMessageAt, to: context.now)
+                if messageSide != .careTeam {
+                    update = update.set(\.$expectedReplyBy, to: Self.expectedReply(context).description)
+                }
+                try await update.update()
+                try await Self.markRead(conversationID, context, on: db)
+                try await context.audit(
+                    "message.send", "message", id, actingFor: conversation.$patient.id, on: db)
+                return id
+            }
+        } catch {
+            guard let key, (error as? any DatabaseError)?.isConstraintFailure == true,
+                let existing = try await messageSent(withKey: key)
+            else { throw error }
+            return (try await messageResponse(existing.id!, in: conversationID), false)
+        }
+        return (try await messageResponse(messageID, in: conversationID), true)
+    }
+
+    static func insertMessage(
+        in conversationID: UUID, document: RichTextDocument, side: Message.Side, key: String?,
+        _ context: MessagingContext, on db: any Database
+    ) async throws -> UUID {
+        let message = Message()
+        message.$conversation.id = conversationID
+        message.$author.id = context.userID
+        message.side = side
+        message.body = document.json
+        message.bodyText = document.plainText
+        message.createdAt = context.now
+        message.idempotencyKey = key
+        try await message.create(on: db)
+        return try message.requireID()
+    }
+
+    static func expectedReply(_ context: MessagingContext) -> CalendarDate {
+        context.calendar.businessDays(context.organization.responseBusinessDays, after: context.now)
+    }
+
+    private func messageSent(withKey key: String) async throws -> Message? {
+        try await Message.query(on: db).filter(\.$author.$id == context.userID).filter(\.$idempotencyKey == key).first()
+    }
+
+    private func messageResponse(_ id: UUID, in conversationID: UUID) async throws -> MessageResponse {
+        let detail = try await show(conversationID, markRead: false)
+        guard let message = detail.messages.first(where: { $0.id == id }) else { throw MessagingError.notFound }
+        return message
+    }
+
+    static func check(_ key: String?) throws -> String? {
+        guard let key else { return nil }
+        guard (1...200).contains(key.count), key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F })
+        else { throw MessagingError.idempotencyKeyInvalid }
+        return key
+    }
+
+    // MARK: Reading
+
+    /// Opens a conversation: every message oldest first and every change of details. Opening marks it read and is
+    /// audited as a read of message content.
+    func show(_ id: UUID, markRead: Bool = true) async throws -> ConversationResponse {
+        let conversation = try await MessagingQueries.visibleConversation(id, context, on: db)
+        let context = self.context
+        if markRead {
+            try await writes.transaction(on: db) { db in
+                try await Self.markRead(id, context, on: db)
+                try await context.audit(
+                    "conversation.read", "conversation", id, actingFor: conversation.$patient.id, on: db)
+            }
+        }
+        let state = try await MessagingQueries.myStates(for: [id], context, on: db)[id]
+        return try await presenter.detail(conversation, state: state)
+    }
+
+    func list(_ folder: MessagingQueries.Folder, patient: UUID?, cursor: ConversationCursor?, limit: Int) async throws
+        -> ConversationPageResponse
+    {
+        let page = try await MessagingQueries.folder(
+            folder, context, patient: patient, after: cursor, limit: limit, on: db)
+        let items = try await presenter.summaries(page.conversations, states: page.states)
+        let next =
+            page.hasMore
+            ? page.conversations.last.map { ConversationCursor(lastMessageAt: $0.lastMessageAt, id: $0.id!).text } : nil
+        return ConversationPageResponse(items: items, nextCursor: next)
+    }
+
+    func unreadCounts(patient: UUID? = nil) async throws -> UnreadCountsResponse {
+        let drafts = try await DraftService(db: db, writes: writes, context: context).visibleDrafts(patient: patient)
+            .count()
+        return UnreadCountsResponse(
+            inbox: try await MessagingQueries.unreadCount(archived: false, context, patient: patient, on: db),
+            archived: try await MessagingQueries.unreadCount(archived: true, context, patient: patient, on: db),
+            drafts: drafts)
+    }
+
+    // MARK: Filing
+
+    func archive(_ id: UUID, _ archived: Bool) async throws {
+        let conversation = try await MessagingQueries.visibleConversation(id, context, on: db)
+        guard ConversationRules.canArchive(context.actor, conversation.facts) else { throw MessagingError.notFound }
+        let context = self.context
+        try await writes.transaction(on: db) { db in
+            let state = try await Self.state(id, context, on: db)
+            state.archivedAt = archived ? context.now : nil
+            try await state.save(on: db)
+        }
+    }
+
+    func markRead(_ id: UUID) async throws {
+        _ = try await MessagingQueries.visibleConversation(id, context, on: db)
+        let context = self.context
+        try await writes.transaction(on: db) { db in try await Self.markRead(id, context, on: db) }
+    }
+
+    static func markRead(_ id: UUID, _ context: MessagingContext, on db: any Database) async throws {
+        let state = try await state(id, context, on: db)
+        state.lastReadAt = context.now
+        try await state.save(on: db)
+    }
+
+    static func state(_ id: UUID, _ context: MessagingContext, on db: any Database) async throws -> ConversationState {
+        if let state = try await ConversationState.query(on: db).filter(\.$conversation.$id == id)
+            .filter(\.$user.$id == context.userID).first()
+        {
+            return state
+        }
+        let state = ConversationState()
+        state.$conversation.id = id
+        state.$user.id = context.userID
+        return state
+    }
+
+    // MARK: Directory
+
+    func messageTypes() async throws -> [MessageTypeResponse] {
+        try await MessageType.query(on: db).filter(\.$organization.$id == context.organization.id)
+            .sort(\.$position).all()
+            .map {
+                MessageTypeResponse(
+                    id: $0.id!, name: $0.name, description: $0.description,
+                    allowsConfidentiality: $0.allowsConfidentiality, allowsAttachments: $0.allowsAttachments)
+            }
+    }
+
+    func recipients(patient: UUID?, type: UUID?, matching search: String?) async throws -> [RecipientResponse] {
+        let patient = patient ?? context.userID
+        guard ConversationRules.canStart(context.actor, for: UserID(patient)) else { throw MessagingError.notFound }
+        let (_, rule) = try await directory.messageType(type)
+        return try await directory.search(for: patient, type: rule, matching: search)
+    }
+
+    /// The patients whose messages this user works with: themselves, and those they are a proxy for today.
+    func actingFor() async throws -> [ActingForResponse] {
+        let patients = context.actor.patientsActedFor.map(\.uuid)
+        guard !patients.isEmpty else { return [] }
+        let users = try await User.query(on: db).filter(\.$id ~~ patients).all()
+        let grants = try await ProxyGrant.query(on: db).filter(\.$proxy.$id == context.userID).all()
+        return users.map { user in
+            let relationship =
+                user.id == context.userID
+                ? "self" : grants.first { $0.$patient.id == user.id }?.relationship ?? "proxy"
+            return ActingForResponse(
+                patient: PersonResponse(id: user.id!, name: user.personName.displayName), relationship: relationship)
+        }.sorted {
+            ($0.relationship != "self" ? 1 : 0, $0.patient.name) < ($1.relationship != "self" ? 1 : 0, $1.patient.name)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Domain
+import Fluent
+import Foundation
+
+/// The recipients a patient may message with a message type, by the rule in `RecipientEligibility`, with their names.
+struct RecipientDirectory {
+    let db: any Database
+    let context: MessagingContext
+
+    func messageType(_ id: UUID?) async throws -> (MessageType, MessageTypeRule) {
+        guard let id,
+            let type = try await MessageType.query(on: db).filter(\.$id == id)
+                .filter(\.$organization.$id == context.organization.id).with(\.$pools).first()
+        else { throw MessagingError.unknownMessageType }
+        return (type, Self.rule(for: type))
+    }
+
+    static func rule(for type: MessageType) -> MessageTypeRule {
+        MessageTypeRule(
+            id: MessageTypeID(type.id!), offersCareTeam: type.offersCareTeam,
+            pools: Set(type.pools.compactMap(\.id).map(PoolID.init)), allowsConfidentiality: type.allowsConfidentiality,
+            allowsAttachments: type.allowsAttachments)
+    }
+
+    func eligible(for patient: UUID, type: MessageTypeRule) async throws -> Set<Recipient> {
+        let relationships = try await CareRelationship.query(on: db).filter(\.$patient.$id == patient).all()
+        let facts = relationships.compactMap { relationship -> CareRelationshipFact? in
+            guard let from = CalendarDate(relationship.activeFrom) else { return nil }
+            return CareRelationshipFact(
+                providerID: UserID(relationship.$provider.id),
+                period: ActivePeriod(from: from, until: relationship.activeUntil.flatMap(CalendarDate.init)))
+        }
+        return RecipientEligibility.recipients(for: type, relationships: facts, on: context.today)
+    }
+
+    /// Eligible recipients whose name contains `search` (any case), providers first, each group by name.
+    func search(for patient: UUID, type: MessageTypeRule, matching search: String?) async throws -> [RecipientResponse]
+    {
+        let needle = search?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let all = try await describe(eligible(for: patient, type: type))
+        return all.filter { needle.isEmpty || $0.name.lowercased().contains(needle) }
+    }
+
+    /// Names and details for recipients, in display order.
+    func describe(_ recipients: Set<Recipient>) async throws -> [RecipientResponse] {
+        var providerIDs: [UUID] = []
+        var poolIDs: [UUID] = []
+        for recipient in recipients {
+            switch recipient {
+            case .provider(let id): providerIDs.append(id.uuid)
+            case .pool(let id): poolIDs.append(id.uuid)
+            }
+        }
+        let providers =
+            providerIDs.isEmpty ? [] : try await User.query(on: db).filter(\.$id ~~ providerIDs).all()
+        let pools = poolIDs.isEmpty ? [] : try await Pool.query(on: db).filter(\.$id ~~ poolIDs).all()
+        return providers.map {
+            RecipientResponse(kind: .provider, id: $0.id!, name: $0.personName.displayName, detail: $0.specialty)
+        }.sorted { $0.name < $1.name }
+            + pools.map { RecipientResponse(kind: .pool, id: $0.id!, name: $0.name, detail: "Care team pool") }
+            .sorted { $0.name < $1.name }
+    }
+
+    func describe(_ recipient: Recipient) async throws -> RecipientResponse {
+        guard let response = try await describe([recipient]).first else { throw MessagingError.notFound }
+        return response
+    }
+}
+
+/// A recipient as clients send it: `{"kind": "provider", "id": "…"}`.
+struct RecipientInput: Codable, Equatable, Sendable {
+    let kind: RecipientResponse.Kind
+    let id: UUID
+
+    var recipient: Recipient {
+        switch kind {
+        case .provider: .provider(UserID(id))
+        case .pool: .pool(PoolID(id))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// Who may see a conversation and what they may do with it. Every service call asks these rules; no page or API
+/// route has rules of its own.
+public enum ConversationRules {
+    /// The side the actor is on, or nil when the actor may not see the conversation at all (and must be told it does
+    /// not exist). A proxy never sees a confidential conversation; an admin sees no message content.
+    public static func side(of actor: MessagingActor, in conversation: ConversationFacts) -> ConversationSide? {
+        if actor.roles.contains(.patient) && conversation.patientID == actor.userID { return .patient }
+        if actor.proxyFor.contains(conversation.patientID) && !conversation.confidential { return .proxy }
+        switch conversation.recipient {
+        case .provider(let provider) where provider == actor.userID && actor.roles.contains(.provider):
+            return .careTeam
+        case .pool(let pool) where actor.pools.contains(pool) && actor.roles.contains(where: \.isCareTeam):
+            return .careTeam
+        default:
+            return nil
+        }
+    }
+
+    public static func canSee(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        side(of: actor, in: conversation) != nil
+    }
+
+    /// Patients start conversations for themselves, proxies for the patients they act for. (Care-team-started
+    /// conversations come with the care-team side.)
+    public static func canStart(_ actor: MessagingActor, for patientID: UserID) -> Bool {
+        actor.patientsActedFor.contains(patientID)
+    }
+
+    /// Any participant on either side may reply.
+    public static func canReply(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        canSee(actor, conversation)
+    }
+
+    /// The patient side edits a conversation's subject and recipient.
+    public static func canEditDetails(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        switch side(of: actor, in: conversation) {
+        case .patient, .proxy: return true
+        case .careTeam, nil: return false
+        }
+    }
+
+    /// Only the patient marks a conversation confidential; a proxy cannot, so a proxy can neither hide a conversation
+    /// from other proxies nor reveal one.
+    public static func canSetConfidentiality(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        side(of: actor, in: conversation) == .patient
+    }
+
+    /// When starting: only the patient themselves may ask for confidentiality, and only where the type allows it.
+    public static func mayStartConfidential(_ actor: MessagingActor, for patientID: UserID, type: MessageTypeRule)
+        -> Bool
+    {
+        type.allowsConfidentiality && actor.roles.contains(.patient) && actor.userID == patientID
+    }
+
+    /// Archiving hides a conversation for the actor only; anyone who sees it may.
+    public static func canArchive(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        canSee(actor, conversation)
+    }
+
+    public enum DetailChangeRefusal: Error, Equatable, Sendable {
+        /// Confidentiality may be switched on, never off: switching it off would show the conversation to proxies.
+        case wouldRevealConfidential
+        /// A confidential conversation may move to another provider, never to a pool of several people.
+        case wouldWidenConfidential
+        case confidentialityNotAllowed
+    }
+
+    /// A change of details may never widen who can see a confidential conversation.
+    public static func checkChange(
+        from conversation: ConversationFacts, toRecipient recipient: Recipient, confidential: Bool,
+        type: MessageTypeRule
+    ) throws(DetailChangeRefusal) {
+        if confidential && !conversation.confidential && !type.allowsConfidentiality {
+            throw .confidentialityNotAllowed
+        }
+        if conversation.confidential && !confidential { throw .wouldRevealConfidential }
+        if confidential, recipient != conversation.recipient, case .pool = recipient { throw .wouldWidenConfidential }
+    }
+}

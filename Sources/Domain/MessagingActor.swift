@@ -1,0 +1,47 @@
+/// Who is acting, as far as messaging rules need to know: their roles, the patients they may act for as a proxy
+/// today, and the pools they belong to.
+public struct MessagingActor: Hashable, Sendable {
+    public let userID: UserID
+    public let roles: Set<Role>
+    /// Patients this user holds a proxy grant for that is in force today.
+    public let proxyFor: Set<UserID>
+    public let pools: Set<PoolID>
+
+    public init(userID: UserID, roles: Set<Role>, proxyFor: Set<UserID> = [], pools: Set<PoolID> = []) {
+        self.userID = userID
+        self.roles = roles
+        self.proxyFor = proxyFor
+        self.pools = pools
+    }
+
+    /// The patients whose messages this user may work with on the patient side: themselves if they are a patient,
+    /// and everyone they are an active proxy for.
+    public var patientsActedFor: Set<UserID> {
+        var patients = proxyFor
+        if roles.contains(.patient) { patients.insert(userID) }
+        return patients
+    }
+}
+
+/// The facts about a conversation that decide who may see and change it.
+public struct ConversationFacts: Hashable, Sendable {
+    public let patientID: UserID
+    public let recipient: Recipient
+    public let confidential: Bool
+
+    public init(patientID: UserID, recipient: Recipient, confidential: Bool) {
+        self.patientID = patientID
+        self.recipient = recipient
+        self.confidential = confidential
+    }
+}
+
+/// Which side of a conversation an actor is on, and how.
+public enum ConversationSide: Hashable, Sendable {
+    /// The patient themselves.
+    case patient
+    /// A proxy writing on the patient's behalf.
+    case proxy
+    /// The provider it is addressed to, or a member of the pool it is addressed to.
+    case careTeam
+}
