@@ -85,15 +85,18 @@ final class TestBrowser: @unchecked Sendable {
     private func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = nil)
         async throws -> Page
     {
+        try await raw(method, path, body: body, headers: contentType.map { ["Content-Type": $0] } ?? [:])
+    }
+
+    /// One request with the cookie jar and the given headers.
+    func raw(_ method: HTTPMethod, _ path: String, body: String?, headers: [String: String]) async throws -> Page {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if !cookies.isEmpty {
             request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
         }
-        if let body, let contentType {
-            request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(string: body))
-        }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
         let page = Page(status: response.status, headers: response.headers, body: String(buffer: bytes))
