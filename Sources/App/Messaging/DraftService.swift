@@ -127,6 +127,7 @@ struct DraftService {
     /// of two sends at the same moment only the one that deleted it goes on; the other gets 404.
     func send(_ id: UUID, version: Int?) async throws -> (conversationID: UUID, messageID: UUID?) {
         let draft = try await visibleDraft(id)
+        if let version, version != draft.version { throw MessagingError.versionConflict }
         let messaging = MessagingService(db: db, writes: writes, context: context)
         let body = draft.body.flatMap(RichTextDocument.fromJSON).map(MessageBodyInput.document)
         let context = self.context
