@@ -1,9 +1,10 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 /// Every API route, tried by every kind of actor, with the status each must get. No refusal may carry a subject or a
 /// message text, and a proxy never sees, counts or finds a confidential conversation.
@@ -74,7 +75,8 @@ import Vapor
                 let replies = [
                     try await api.get("/conversations/\(id)"),
                     try await api.send(
-                        .PATCH, "/conversations/\(id)", json: ["subject": "Renamed"], headers: ["If-Match": "\"\(version)\""]),
+                        .PATCH, "/conversations/\(id)", json: ["subject": "Renamed"],
+                        headers: ["If-Match": "\"\(version)\""]),
                     try await api.send(.POST, "/conversations/\(id)/messages", json: ["body": "A reply"]),
                     try await api.send(.POST, "/conversations/\(id)/read"),
                     try await api.send(.PUT, "/conversations/\(id)/archive"),
@@ -98,7 +100,9 @@ import Vapor
             let api = try await client(actor)
             let replies = [
                 try await api.get("/drafts/\(fixture.draft)"),
-                try await api.send(.PUT, "/drafts/\(fixture.draft)", json: ["subject": "Edited \(Self.secret)"], headers: ["If-Match": "\"1\""]),
+                try await api.send(
+                    .PUT, "/drafts/\(fixture.draft)", json: ["subject": "Edited \(Self.secret)"],
+                    headers: ["If-Match": "\"1\""]),
                 try await api.send(.DELETE, "/drafts/\(fixture.draft)", headers: ["If-Match": "\"99\""]),
             ]
             #expect(replies.map(\.status.code) == expected)
@@ -131,7 +135,8 @@ import Vapor
                 try await api.send(
                     .POST, "/conversations",
                     json: ids.start("General Message", to: ids.provider("mchen"), patient: "alex")),
-                try await api.send(.POST, "/drafts", json: ["patientId": ids.users["alex"]!.uuidString, "subject": "Hi"]),
+                try await api.send(
+                    .POST, "/drafts", json: ["patientId": ids.users["alex"]!.uuidString, "subject": "Hi"]),
             ]
             #expect(forAlex.map(\.status.code) == (actsForAlex ? [200, 201, 201] : [refused, refused, refused]))
             expectNothingLeaks(lists + forAlex)
@@ -140,8 +145,12 @@ import Vapor
             let visible = lists[0].body + lists[1].body + lists[2].body
             let seesToChen = [.ownerPatient, .proxyWithGrant, .recipientProvider].contains(actor)
             #expect(visible.contains(fixture.toChen.uuidString) == seesToChen)
-            #expect(visible.contains(fixture.confidential.uuidString) == [.ownerPatient, .recipientProvider].contains(actor))
-            #expect(visible.contains(fixture.toNurseTriage.uuidString) == [.ownerPatient, .proxyWithGrant, .poolMember].contains(actor))
+            #expect(
+                visible.contains(fixture.confidential.uuidString)
+                    == [.ownerPatient, .recipientProvider].contains(actor))
+            #expect(
+                visible.contains(fixture.toNurseTriage.uuidString)
+                    == [.ownerPatient, .proxyWithGrant, .poolMember].contains(actor))
             #expect(lists[6].body.contains(fixture.draft.uuidString) == (actor == .ownerPatient))
         }
     }

@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Testing
 import Vapor
 
 @testable import App
@@ -53,6 +54,11 @@ struct APIClient {
             all["Content-Type"] = "application/json"
         }
         let page = try await browser.raw(method, "/api/v1" + path, body: body, headers: all)
+        // Every real response is checked against the OpenAPI document the server serves.
+        let problems = OpenAPIDocument.shared.problems(
+            method: method.rawValue, path: path, status: page.status.code,
+            contentType: page.headers.first(name: .contentType), body: page.body)
+        #expect(problems.isEmpty, "\(method) \(path) → \(page.status.code) differs from openapi.json: \(problems)")
         return Reply(status: page.status, headers: page.headers, body: page.body)
     }
 }
