@@ -281,4 +281,25 @@ import Vapor
             }
         }
     }
+
+    @Test func signInsFailuresAndSignOutsAreAudited() async throws {
+        try await withDemo { app in
+            try await TestBrowser.open(app) { browser in
+                try await browser.signIn("alex", password: "wrong")
+                try await browser.signIn("nobody", password: "wrong")
+                try await browser.signIn("alex")
+                _ = try await browser.post("/sign-out", [:])
+            }
+            let events = try await AuditEvent.query(on: app.db).sort(\.$sequence).all()
+            #expect(
+                events.map { "\($0.action) \($0.outcome)" } == [
+                    "session.sign_in failure", "session.sign_in failure", "session.sign_in success",
+                    "session.sign_out success",
+                ])
+            let alex = try await User.query(on: app.db).filter(\.$username == "alex").first()!.id
+            #expect(events.map(\.actorID) == [alex, nil, alex, alex])
+            #expect(events.allSatisfy { $0.address == "127.0.0.1" })
+            #expect(try await AuditLog.verify(on: app.db) == .intact(events: 4))
+        }
+    }
 }

@@ -11,8 +11,8 @@ struct SessionStore {
     let policy: SessionPolicy
     let now: Date
 
-    init(request: Request) {
-        database = request.db
+    init(request: Request, database: (any Database)? = nil) {
+        self.database = database ?? request.db
         policy = request.config.sessionPolicy
         now = request.now
     }

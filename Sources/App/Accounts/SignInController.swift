@@ -81,7 +81,18 @@ struct SignInController: RouteCollection {
 
     @Sendable func signOut(request: Request) async throws -> Response {
         if let token = request.cookies[SessionStore.cookieName]?.string, !token.isEmpty {
-            try await SessionStore(request: request).end(token: token)
+            let user = request.auth.get(SignedInUser.self)
+            try await request.application.writes.transaction(on: request.db) { db in
+                try await SessionStore(request: request, database: db).end(token: token)
+                if let user {
+                    try await AuditLog.append(
+                        AuditEntry(action: "session.sign_out", recordType: "user", recordID: user.id),
+                        context: AuditContext(
+                            organizationID: user.organizationID, actorID: user.id, actingForID: nil,
+                            address: request.clientAddress),
+                        at: request.now, on: db)
+                }
+            }
         }
         request.auth.logout(SignedInUser.self)
         let response = request.redirect(to: "/sign-in?signed-out=1", redirectType: .normal)
