@@ -13,8 +13,9 @@ struct HomeController: RouteCollection {
     @Sendable func today(request: Request) async throws -> View {
         let user = try request.signedInUser
         guard user.roles.contains(.patient) || user.roles.contains(.proxy) else { throw PageError.forbidden }
-        return try await request.view.render(
-            "today", TodayPage(layout: .init(request: request, title: "Today"), name: user.displayName))
+        let layout = try await LayoutModel.make(request, title: "Today")
+        let page = TodayPage(layout: layout, name: user.displayName, canMessage: layout.messages != nil)
+        return try await request.view.render("today", page)
     }
 
     @Sendable func careTeam(request: Request) async throws -> View {
@@ -26,14 +27,15 @@ struct HomeController: RouteCollection {
             .sort(\.$name)
             .all(\.$name)
         let page = CareTeamHomePage(
-            layout: .init(request: request, title: "Care Team"), name: user.displayName, pools: pools)
+            layout: try await LayoutModel.make(request, title: "Care Team"), name: user.displayName, pools: pools)
         return try await request.view.render("care-team", page)
     }
 
     @Sendable func administration(request: Request) async throws -> View {
         let user = try request.signedInUser
         guard user.roles.contains(.admin) else { throw PageError.forbidden }
-        let page = AdministrationPage(layout: .init(request: request, title: "Administration"), name: user.displayName)
+        let page = AdministrationPage(
+            layout: try await LayoutModel.make(request, title: "Administration"), name: user.displayName)
         return try await request.view.render("administration", page)
     }
 }
@@ -41,6 +43,8 @@ struct HomeController: RouteCollection {
 struct TodayPage: Encodable {
     let layout: LayoutModel
     let name: String
+    /// Whether "Start a New Message" is offered: messaging is on for this user.
+    let canMessage: Bool
 }
 
 struct CareTeamHomePage: Encodable {

@@ -1,16 +1,41 @@
 import Vapor
 
-/// What the base template needs on every page: who is signed in, and the token for the Sign Out form.
+/// What the base template needs on every page: who is signed in, the Messages link with its unread count (absent
+/// when messaging is off for them), and the token for the Sign Out form.
 struct LayoutModel: Encodable {
+    struct MessagesLink: Encodable {
+        let unread: Int
+        /// "Messages, 2 unread" for screen readers.
+        let accessibleLabel: String
+    }
+
     let title: String
     let userName: String?
     let csrfToken: String
-    let messagesPath: String
+    let messages: MessagesLink?
 
+    /// For pages shown before signing in: no Messages link.
     init(request: Request, title: String) {
+        self.init(request: request, title: title, messages: nil)
+    }
+
+    private init(request: Request, title: String, messages: MessagesLink?) {
         self.title = title
         self.userName = request.auth.get(SignedInUser.self)?.displayName
         self.csrfToken = request.csrfToken
-        self.messagesPath = "/messages"
+        self.messages = messages
+    }
+
+    /// For signed-in pages: counts unread conversations for the Messages link.
+    static func make(_ request: Request, title: String) async throws -> LayoutModel {
+        guard request.auth.has(SignedInUser.self) else { return LayoutModel(request: request, title: title) }
+        do {
+            let unread = try await request.messaging().unreadCounts().inbox
+            let label = unread == 0 ? "Messages" : "Messages, \(unread) unread"
+            return LayoutModel(
+                request: request, title: title, messages: MessagesLink(unread: unread, accessibleLabel: label))
+        } catch let error as MessagingError where error == .notFound {
+            return LayoutModel(request: request, title: title)
+        }
     }
 }

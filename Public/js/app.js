@@ -1,0 +1,355 @@
+// Carebox page enhancements. Every page works without this file; it adds the formatting toolbar, recipient
+// filtering, draft autosave and auto-submitting drop-downs. No inline script anywhere (strict CSP).
+"use strict";
+
+(function () {
+  document.documentElement.classList.add("js");
+
+  // Drop-downs that switch a view (folder, "Viewing:") submit as soon as they change.
+  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // ---- Rich text: the editor edits a document, never raw HTML ------------------------------------------------
+
+  var MARK_TAGS = { B: "bold", STRONG: "bold", I: "italic", EM: "italic", U: "underline" };
+
+  function inlineNodes(node, marks, link, out) {
+    node.childNodes.forEach(function (child) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        if (child.nodeValue === "") return;
+        var text = { type: "text", text: child.nodeValue.replace(/\u00a0/g, " ") };
+        var list = ["bold", "italic", "underline"].filter(function (m) { return marks.indexOf(m) >= 0; });
+        if (list.length) text.marks = list;
+        if (link) text.link = link;
+        out.push(text);
+      } else if (child.nodeName === "BR") {
+        out.push({ type: "hard_break" });
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        var mark = MARK_TAGS[child.nodeName];
+        var styleMarks = marks.slice();
+        if (mark) styleMarks.push(mark);
+        var href = child.nodeName === "A" ? child.getAttribute("href") : link;
+        inlineNodes(child, styleMarks, href, out);
+      }
+    });
+    return out;
+  }
+
+  function isBlock(node) {
+    return ["P", "DIV", "UL", "OL", "LI", "H1", "H2", "H3", "BLOCKQUOTE"].indexOf(node.nodeName) >= 0;
+  }
+
+  function blocks(container) {
+    var result = [];
+    var loose = document.createElement("p");
+    function flush() {
+      if (loose.childNodes.length) {
+        var inl = inlineNodes(loose, [], null, []);
+        while (inl.length && inl[inl.length - 1].type === "hard_break") inl.pop();
+        if (inl.length) result.push({ type: "paragraph", content: inl });
+      }
+      loose = document.createElement("p");
+    }
+    Array.prototype.slice.call(container.childNodes).forEach(function (child) {
+      if (child.nodeType === Node.ELEMENT_NODE && isBlock(child)) {
+        flush();
+        if (child.nodeName === "UL" || child.nodeName === "OL") {
+          var items = Array.prototype.filter.call(child.children, function (li) { return li.nodeName === "LI"; })
+            .map(function (li) { return { type: "list_item", content: blocks(li) }; });
+          result.push({ type: child.nodeName === "UL" ? "bullet_list" : "ordered_list", content: items });
+        } else {
+          var inner = blocks(child);
+          if (inner.length === 0) result.push({ type: "paragraph", content: [] });
+          inner.forEach(function (b) { result.push(b); });
+        }
+      } else {
+        loose.appendChild(child.cloneNode(true));
+      }
+    });
+    flush();
+    return result;
+  }
+
+  function documentFrom(editor) {
+    return { type: "doc", content: blocks(editor) };
+  }
+
+  function plainText(doc) {
+    function inl(list) {
+      return (list || []).map(function (n) { return n.type === "hard_break" ? "\n" : n.text; }).join("");
+    }
+    function blk(list, indent) {
+      return (list || []).map(function (b) {
+        if (b.type === "paragraph") return indent + inl(b.content);
+        return b.content.map(function (item, i) {
+          var marker = b.type === "bullet_list" ? "- " : (i + 1) + ". ";
+          return indent + marker + blk(item.content, "").trim();
+        }).join("\n");
+      }).join("\n\n");
+    }
+    return blk(doc.content, "");
+  }
+
+  function renderInto(editor, doc) {
+    function inline(parent, list) {
+      (list || []).forEach(function (n) {
+        if (n.type === "hard_break") { parent.appendChild(document.createElement("br")); return; }
+        var node = document.createTextNode(n.text);
+        (n.marks || []).forEach(function (m) {
+          var wrap = document.createElement({ bold: "strong", italic: "em", underline: "u" }[m]);
+          wrap.appendChild(node); node = wrap;
+        });
+        if (n.link && /^(https?:|mailto:)/i.test(n.link)) {
+          var a = document.createElement("a"); a.setAttribute("href", n.link); a.appendChild(node); node = a;
+        }
+        parent.appendChild(node);
+      });
+    }
+    function block(parent, list) {
+      (list || []).forEach(function (b) {
+        if (b.type === "paragraph") {
+          var p = document.createElement("p"); inline(p, b.content);
+          if (!p.childNodes.length) p.appendChild(document.createElement("br"));
+          parent.appendChild(p);
+        } else {
+          var l = document.createElement(b.type === "bullet_list" ? "ul" : "ol");
+          (b.content || []).forEach(function (item) {
+            var li = document.createElement("li"); block(li, item.content); l.appendChild(li);
+          });
+          parent.appendChild(l);
+        }
+      });
+    }
+    block(editor, doc.content);
+  }
+
+  function setUpEditor(textarea) {
+    var form = textarea.form;
+    var jsonField = form.querySelector("input[name=body_json]");
+    var label = form.querySelector("label[for=" + textarea.id + "]");
+    var toolbar = document.createElement("div");
+    toolbar.className = "toolbar";
+    toolbar.setAttribute("role", "toolbar");
+    toolbar.setAttribute("aria-label", "Formatting");
+    var editor = document.createElement("div");
+    editor.className = "editor";
+    editor.contentEditable = "true";
+    editor.setAttribute("role", "textbox");
+    editor.setAttribute("aria-multiline", "true");
+    editor.id = textarea.id + "-editor";
+    if (label) { label.id = label.id || textarea.id + "-label"; editor.setAttribute("aria-labelledby", label.id); label.setAttribute("for", editor.id); }
+
+    var buttons = [
+      ["bold", "Bold", "B"], ["italic", "Italic", "I"], ["underline", "Underline", "U"],
+      ["insertUnorderedList", "Bulleted list", "• List"], ["insertOrderedList", "Numbered list", "1. List"],
+      ["createLink", "Link", "Link"],
+    ];
+    buttons.forEach(function (spec) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "tool tool-" + spec[0];
+      button.setAttribute("aria-label", spec[1]);
+      button.title = spec[1];
+      button.textContent = spec[2];
+      button.addEventListener("mousedown", function (e) { e.preventDefault(); });
+      button.addEventListener("click", function () {
+        editor.focus();
+        if (spec[0] === "createLink") {
+          var url = window.prompt("Link address (https://…)", "https://");
+          if (!url || !/^(https?:\/\/[^\s]+|mailto:[^\s]+)$/i.test(url)) return;
+          document.execCommand("createLink", false, url);
+        } else {
+          document.execCommand(spec[0], false, null);
+        }
+        sync();
+      });
+      toolbar.appendChild(button);
+    });
+    // Arrow keys move between toolbar buttons (one tab stop for the toolbar, as WAI-ARIA's toolbar pattern asks).
+    var tools = toolbar.querySelectorAll("button");
+    tools.forEach(function (b, i) {
+      b.tabIndex = i === 0 ? 0 : -1;
+      b.addEventListener("keydown", function (e) {
+        var next = e.key === "ArrowRight" ? i + 1 : e.key === "ArrowLeft" ? i - 1 : null;
+        if (next === null) return;
+        e.preventDefault();
+        var target = tools[(next + tools.length) % tools.length];
+        tools.forEach(function (t) { t.tabIndex = -1; });
+        target.tabIndex = 0; target.focus();
+      });
+    });
+
+    var existing = jsonField && jsonField.value ? safeParse(jsonField.value) : null;
+    if (existing) {
+      renderInto(editor, existing);
+    } else if (textarea.value) {
+      renderInto(editor, { type: "doc", content: textarea.value.split(/\n{2,}/).map(function (para) {
+        var content = [];
+        para.split("\n").forEach(function (line, i) {
+          if (i > 0) content.push({ type: "hard_break" });
+          if (line) content.push({ type: "text", text: line });
+        });
+        return { type: "paragraph", content: content };
+      }) });
+    }
+
+    function sync() {
+      var doc = documentFrom(editor);
+      textarea.value = plainText(doc);
+      if (jsonField) jsonField.value = doc.content.length ? JSON.stringify(doc) : "";
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    editor.addEventListener("input", sync);
+    // Pasted content arrives as plain text: no foreign HTML ever enters the document.
+    editor.addEventListener("paste", function (e) {
+      e.preventDefault();
+      var text = (e.clipboardData || window.clipboardData).getData("text/plain");
+      document.execCommand("insertText", false, text);
+    });
+    textarea.hidden = true;
+    textarea.parentNode.insertBefore(toolbar, textarea);
+    textarea.parentNode.insertBefore(editor, textarea);
+    form.addEventListener("submit", sync);
+  }
+
+  function safeParse(text) { try { return JSON.parse(text); } catch (e) { return null; } }
+
+  document.querySelectorAll("textarea[data-rich-text]").forEach(setUpEditor);
+
+  // ---- Recipients follow the chosen message type; typing filters them ---------------------------------------
+
+  var recipientSelect = document.querySelector("select[data-recipients]");
+  if (recipientSelect) {
+    var form = recipientSelect.form;
+    var filter = document.createElement("input");
+    filter.type = "search";
+    filter.id = "recipient-filter";
+    filter.className = "recipient-filter";
+    filter.setAttribute("aria-label", "Type a recipient's name");
+    filter.setAttribute("aria-controls", "recipient");
+    filter.placeholder = "Type a name";
+    recipientSelect.parentNode.insertBefore(filter, recipientSelect);
+    var all = [];
+    function remember() {
+      all = Array.prototype.slice.call(recipientSelect.options).filter(function (o) { return o.value; })
+        .map(function (o) { return { value: o.value, label: o.textContent }; });
+    }
+    function show(list, placeholder) {
+      var current = recipientSelect.value;
+      recipientSelect.innerHTML = "";
+      var first = document.createElement("option"); first.value = ""; first.textContent = placeholder;
+      recipientSelect.appendChild(first);
+      list.forEach(function (r) {
+        var o = document.createElement("option"); o.value = r.value; o.textContent = r.label;
+        if (r.value === current) o.selected = true;
+        recipientSelect.appendChild(o);
+      });
+    }
+    remember();
+    filter.addEventListener("input", function () {
+      var needle = filter.value.trim().toLowerCase();
+      var matches = all.filter(function (r) { return r.label.toLowerCase().indexOf(needle) >= 0; });
+      show(matches, matches.length ? "Select a recipient" : "No match: call the provider's office");
+      if (needle && matches.length >= 1) { recipientSelect.value = matches[0].value; }
+      recipientSelect.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    form.querySelectorAll("input[name=message_type]").forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        var patient = form.querySelector("input[name=patient]").value;
+        fetch("/api/v1/recipients?type=" + encodeURIComponent(radio.value) + "&patient=" + encodeURIComponent(patient),
+          { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (list) {
+            all = list.map(function (r) { return { value: r.kind + ":" + r.id.toUpperCase(), label: r.name + (r.detail ? " – " + r.detail : "") }; });
+            filter.value = "";
+            show(all, "Select a recipient");
+          });
+      });
+    });
+  }
+
+  // ---- Drafts save themselves -----------------------------------------------------------------------------
+
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var state = form.querySelector(".save-state");
+    var idField = form.querySelector("input[name=draft_id]");
+    var versionField = form.querySelector("input[name=draft_version]");
+    var csrf = form.querySelector("input[name=csrf_token]").value;
+    var timer = null, dirty = false, saving = null, submitting = false;
+
+    function payload() {
+      var data = {};
+      var json = form.querySelector("input[name=body_json]");
+      var text = form.querySelector("textarea[name=body_text]");
+      var doc = json && json.value ? safeParse(json.value) : null;
+      data.body = doc || (text ? text.value : "");
+      if (form.dataset.autosave === "reply") {
+        data.conversationId = form.dataset.conversation;
+        return data;
+      }
+      var patient = form.querySelector("input[name=patient]");
+      if (patient && patient.value) data.patientId = patient.value;
+      var type = form.querySelector("input[name=message_type]:checked");
+      if (type) data.messageTypeId = type.value;
+      var recipient = form.querySelector("select[name=recipient]");
+      if (recipient && recipient.value) {
+        var parts = recipient.value.split(":");
+        data.recipient = { kind: parts[0], id: parts[1] };
+      }
+      var subject = form.querySelector("input[name=subject]");
+      if (subject) data.subject = subject.value;
+      var confidential = form.querySelector("input[name=confidential]");
+      if (confidential) data.confidential = confidential.checked;
+      return data;
+    }
+
+    function say(text) { if (state) state.textContent = text; }
+
+    function save(keepalive) {
+      if (!dirty || submitting) return Promise.resolve();
+      dirty = false;
+      var id = idField.value;
+      var headers = { "Content-Type": "application/json", "X-CSRF-Token": csrf };
+      if (id) headers["If-Match"] = '"' + versionField.value + '"';
+      say("Saving…");
+      saving = fetch(id ? "/api/v1/drafts/" + id : "/api/v1/drafts", {
+        method: id ? "PUT" : "POST", credentials: "same-origin", headers: headers, keepalive: !!keepalive,
+        body: JSON.stringify(payload()),
+      }).then(function (response) {
+        if (response.status === 204) { idField.value = ""; versionField.value = ""; say(""); return; }
+        if (response.status === 409) { say("This draft was changed in another window. Reload to see it."); return; }
+        if (!response.ok) { say("Not saved yet"); return; }
+        return response.json().then(function (draft) {
+          idField.value = draft.id; versionField.value = draft.version; say("Saved");
+        });
+      }).catch(function () { say("Not saved yet"); });
+      return saving;
+    }
+
+    form.addEventListener("input", function () {
+      dirty = true; say("");
+      clearTimeout(timer);
+      timer = setTimeout(function () { save(false); }, 1000);
+    });
+    form.addEventListener("change", function () { dirty = true; clearTimeout(timer); timer = setTimeout(function () { save(false); }, 1000); });
+    form.addEventListener("submit", function (event) {
+      clearTimeout(timer);
+      if (saving && !submitting) {
+        // Let an autosave in flight finish so the form posts the draft's current version.
+        event.preventDefault();
+        var submitter = event.submitter;
+        saving.then(function () {
+          submitting = true;
+          if (submitter) { var hidden = document.createElement("input"); hidden.type = "hidden"; hidden.name = submitter.name; hidden.value = submitter.value; form.appendChild(hidden); }
+          form.submit();
+        });
+        saving = null;
+        return;
+      }
+      submitting = true;
+    });
+    // Leaving the page (a link, the back button, closing the tab) keeps what was written.
+    window.addEventListener("pagehide", function () { if (dirty) save(true); });
+  });
+})();

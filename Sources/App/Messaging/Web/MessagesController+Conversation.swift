@@ -1,0 +1,181 @@
+import Domain
+import Fluent
+import Vapor
+
+extension MessagesController {
+    @Sendable func show(request: Request) async throws -> Response {
+        try await renderConversation(request, form: nil, errors: [:], status: .ok)
+    }
+
+    struct ReplyForm: Content {
+        var bodyText: String?
+        var bodyJson: String?
+        var draftId: String?
+        var draftVersion: Int?
+        var sendKey: String?
+        var action: String?
+
+        enum CodingKeys: String, CodingKey {
+            case action
+            case bodyText = "body_text"
+            case bodyJson = "body_json"
+            case draftId = "draft_id"
+            case draftVersion = "draft_version"
+            case sendKey = "send_key"
+        }
+
+        var body: MessageBodyInput? {
+            ComposeForm(bodyText: bodyText, bodyJson: bodyJson).body
+        }
+    }
+
+    @Sendable func reply(request: Request) async throws -> Response {
+        let id = try request.uuidParameter("conversationID")
+        let form = try request.content.decode(ReplyForm.self)
+        let drafts = try await request.drafts()
+        let draftID = form.draftId.flatMap(UUID.init(uuidString:))
+        let input = DraftService.DraftInput(conversationId: id, body: form.body)
+        do {
+            if form.action == "save" {
+                if let draftID {
+                    _ = try await drafts.update(draftID, version: form.draftVersion, input)
+                } else {
+                    _ = try await drafts.create(input)
+                }
+                return request.redirect(to: "/messages/\(id.uuidString)", redirectType: .normal)
+            }
+            if let draftID {
+                guard let saved = try await drafts.update(draftID, version: form.draftVersion, input) else {
+                    throw MessagingError.nothingToSend
+                }
+                _ = try await drafts.send(draftID, version: saved.version)
+            } else {
+                _ = try await request.messaging().reply(to: id, body: form.body, idempotencyKey: form.sendKey)
+            }
+            return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
+        } catch let error as MessagingError where error.field != nil {
+            return try await renderConversation(
+                request, form: form, errors: ["body_text": error.message], status: .unprocessableEntity)
+        }
+    }
+
+    func renderConversation(_ request: Request, form: ReplyForm?, errors: [String: String], status: HTTPResponseStatus)
+        async throws -> Response
+    {
+        let messaging = try await request.messaging()
+        let id = try request.uuidParameter("conversationID")
+        let detail = try await messaging.show(id, markRead: form == nil)
+        let context = messaging.context
+        let zone = context.calendar.timeZone
+        let replyDraft = try await request.drafts().list(patient: nil).first { $0.conversationId == id }
+
+        var items: [(Date, TimelineItemModel)] = detail.messages.map { message in
+            (
+                message.createdAt,
+                TimelineItemModel(
+                    isMessage: true, byline: message.byline, time: PageFormat.dateTime(message.createdAt, in: zone),
+                    isoTime: PageFormat.iso(message.createdAt), html: message.bodyHTML, summary: "",
+                    fromCareTeam: message.side == "care_team")
+            )
+        }
+        items += detail.events.map { event in
+            (
+                event.at,
+                TimelineItemModel(
+                    isMessage: false, byline: event.by.name, time: PageFormat.dateTime(event.at, in: zone),
+                    isoTime: PageFormat.iso(event.at), html: "", summary: event.summary, fromCareTeam: false)
+            )
+        }
+        items.sort { $0.0 < $1.0 }
+        let lastFromPatientSide = detail.messages.last.map { $0.side != "care_team" } ?? false
+        let facts = ConversationFacts(
+            patientID: UserID(detail.conversation.patient.id),
+            recipient: detail.conversation.recipient.kind == .pool
+                ? .pool(PoolID(detail.conversation.recipient.id)) : .provider(UserID(detail.conversation.recipient.id)),
+            confidential: detail.conversation.confidential)
+
+        let page = ConversationPage(
+            layout: try await LayoutModel.make(request, title: detail.conversation.title), id: id.uuidString,
+            title: detail.conversation.title, patientName: detail.conversation.patient.name,
+            recipient: detail.conversation.recipient.name, messageType: detail.conversation.messageType,
+            confidential: detail.conversation.confidential,
+            canEdit: ConversationRules.canEditDetails(context.actor, facts), items: items.map(\.1),
+            expectedReplyNotice: lastFromPatientSide ? detail.expectedReplyNotice : nil,
+            justSent: (try? request.query.get(String.self, at: "sent")) != nil,
+            replyText: form?.bodyText ?? replyDraft?.body?.plainText ?? "",
+            replyDraftID: form?.draftId ?? replyDraft?.id.uuidString,
+            replyDraftVersion: form?.draftVersion ?? replyDraft?.version,
+            sendKey: form?.sendKey ?? UUID().uuidString, errors: errors,
+            urgentNotice: context.organization.urgentNotice)
+        return try await request.view.render("conversation", page).encodeResponse(status: status, for: request)
+    }
+
+    // MARK: Edit
+
+    struct EditForm: Content {
+        var version: Int?
+        var subject: String?
+        var recipient: String?
+        var confidential: String?
+    }
+
+    @Sendable func edit(request: Request) async throws -> Response {
+        let messaging = try await request.messaging()
+        let detail = try await messaging.show(try request.uuidParameter("conversationID"), markRead: false)
+        let form = EditForm(
+            version: detail.version, subject: detail.conversation.subject,
+            recipient: PageFormat.value(detail.conversation.recipient),
+            confidential: detail.conversation.confidential ? "on" : nil)
+        return try await renderEdit(request, messaging, detail, form: form, errors: [:], status: .ok)
+    }
+
+    @Sendable func submitEdit(request: Request) async throws -> Response {
+        let messaging = try await request.messaging()
+        let id = try request.uuidParameter("conversationID")
+        let form = try request.content.decode(EditForm.self)
+        let detail = try await messaging.show(id, markRead: false)
+        let input = MessagingService.EditInput(
+            subject: .some(form.subject), recipient: PageFormat.recipient(from: form.recipient),
+            confidential: detail.conversation.confidential || form.confidential == "on")
+        do {
+            _ = try await messaging.editDetails(id, version: form.version, input)
+            return request.redirect(to: "/messages/\(id.uuidString)", redirectType: .normal)
+        } catch let error as MessagingError where error.field != nil || error == .versionConflict {
+            let message = error.message
+            return try await renderEdit(
+                request, messaging, try await messaging.show(id, markRead: false), form: form,
+                errors: [error.field ?? "form": message], status: error.status)
+        }
+    }
+
+    func renderEdit(
+        _ request: Request, _ messaging: MessagingService, _ detail: ConversationResponse, form: EditForm,
+        errors: [String: String], status: HTTPResponseStatus
+    ) async throws -> Response {
+        let context = messaging.context
+        let conversation = detail.conversation
+        let facts = ConversationFacts(
+            patientID: UserID(conversation.patient.id),
+            recipient: conversation.recipient.kind == .pool
+                ? .pool(PoolID(conversation.recipient.id)) : .provider(UserID(conversation.recipient.id)),
+            confidential: conversation.confidential)
+        guard ConversationRules.canEditDetails(context.actor, facts) else { throw MessagingError.forbidden }
+        let type = try await messaging.messageTypes().first { $0.name == conversation.messageType }
+        var recipients = try await messaging.recipients(
+            patient: conversation.patient.id, type: type?.id, matching: nil)
+        if !recipients.contains(conversation.recipient) { recipients.insert(conversation.recipient, at: 0) }
+        let page = EditPage(
+            layout: try await LayoutModel.make(request, title: "Edit"), id: conversation.id.uuidString,
+            version: detail.version, title: conversation.title, subject: form.subject ?? "",
+            recipients: recipients.map {
+                OptionModel(
+                    value: PageFormat.value($0), label: $0.name, detail: $0.detail,
+                    selected: PageFormat.value($0) == form.recipient)
+            },
+            showConfidentiality: ConversationRules.canSetConfidentiality(context.actor, facts)
+                && (type?.allowsConfidentiality ?? false),
+            confidential: form.confidential == "on" || conversation.confidential,
+            confidentialLocked: conversation.confidential, errors: errors, errorSummary: Array(errors.values))
+        return try await request.view.render("edit", page).encodeResponse(status: status, for: request)
+    }
+}

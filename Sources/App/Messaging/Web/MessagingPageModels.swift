@@ -1,0 +1,145 @@
+import Domain
+import Foundation
+
+/// One option in a select or radio list.
+struct OptionModel: Encodable {
+    let value: String
+    let label: String
+    let detail: String?
+    let selected: Bool
+}
+
+/// The "Viewing: <patient>" switch for people who act for more than one patient.
+struct ViewingModel: Encodable {
+    let patients: [OptionModel]
+    let current: String
+}
+
+struct InboxRowModel: Encodable {
+    let href: String
+    let id: String
+    let otherSide: String
+    let title: String
+    let patientName: String?
+    let date: String
+    let unread: Bool
+    let confidential: Bool
+    let archived: Bool
+}
+
+struct DraftRowModel: Encodable {
+    let href: String
+    let id: String
+    let version: Int
+    let title: String
+    let to: String
+    let date: String
+}
+
+struct MessagesPage: Encodable {
+    let layout: LayoutModel
+    let folder: String
+    let folderTitle: String
+    let folders: [OptionModel]
+    let viewing: ViewingModel?
+    let rows: [InboxRowModel]
+    let drafts: [DraftRowModel]
+    let nextPage: String?
+    let notice: String?
+}
+
+struct ComposePage: Encodable {
+    let layout: LayoutModel
+    let viewing: ViewingModel?
+    let patientID: String
+    let patientName: String?
+    let types: [OptionModel]
+    let typeChosen: Bool
+    let recipients: [OptionModel]
+    let subject: String
+    let showConfidentiality: Bool
+    let confidential: Bool
+    let bodyText: String
+    let bodyJSON: String
+    let draftID: String?
+    let draftVersion: Int?
+    /// New for each rendering of the form: sending the same form twice sends once.
+    let sendKey: String
+    let errors: [String: String]
+    let errorSummary: [String]
+    let replyNotice: String
+    let urgentNotice: String
+}
+
+struct TimelineItemModel: Encodable {
+    let isMessage: Bool
+    let byline: String
+    let time: String
+    let isoTime: String
+    /// Rendered by `RichTextDocument.html`, which escapes every text and attribute.
+    let html: String
+    let summary: String
+    let fromCareTeam: Bool
+}
+
+struct ConversationPage: Encodable {
+    let layout: LayoutModel
+    let id: String
+    let title: String
+    let patientName: String
+    let recipient: String
+    let messageType: String
+    let confidential: Bool
+    let canEdit: Bool
+    let items: [TimelineItemModel]
+    let expectedReplyNotice: String?
+    let justSent: Bool
+    let replyText: String
+    let replyDraftID: String?
+    let replyDraftVersion: Int?
+    let sendKey: String
+    let errors: [String: String]
+    let urgentNotice: String
+}
+
+struct EditPage: Encodable {
+    let layout: LayoutModel
+    let id: String
+    let version: Int
+    let title: String
+    let subject: String
+    let recipients: [OptionModel]
+    let showConfidentiality: Bool
+    let confidential: Bool
+    let confidentialLocked: Bool
+    let errors: [String: String]
+    let errorSummary: [String]
+}
+
+enum PageFormat {
+    /// "Nov 25, 2026, 9:00 AM" in the organisation's time zone.
+    static func dateTime(_ date: Date, in timeZone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "MMM d, yyyy, h:mm a"
+        return formatter.string(from: date)
+    }
+
+    static func iso(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    /// "provider:UUID" or "pool:UUID", the value a recipient option posts.
+    static func value(_ recipient: RecipientResponse) -> String {
+        "\(recipient.kind.rawValue):\(recipient.id.uuidString)"
+    }
+
+    static func recipient(from value: String?) -> RecipientInput? {
+        guard let value, let colon = value.firstIndex(of: ":"),
+            let kind = RecipientResponse.Kind(rawValue: String(value[..<colon])),
+            let id = UUID(uuidString: String(value[value.index(after: colon)...]))
+        else { return nil }
+        return RecipientInput(kind: kind, id: id)
+    }
+}

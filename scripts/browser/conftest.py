@@ -1,0 +1,73 @@
+"""Fixtures for the browser tests: a headless Chromium signed in as a demo user, against the server in CAREBOX_URL."""
+import os
+import pathlib
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+BASE = os.environ.get("CAREBOX_URL", "http://127.0.0.1:8080")
+SHOTS = pathlib.Path(os.environ.get("CAREBOX_SCREENSHOTS", "/tmp/carebox-screenshots"))
+PASSWORD = "carebox-demo"
+
+
+def _driver(javascript=True):
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,900"]:
+        options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    # Debian's driver; Selenium Manager would try to download one.
+    service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    return webdriver.Chrome(options=options, service=service)
+
+
+class Browser:
+    def __init__(self, driver):
+        self.driver = driver
+
+    def go(self, path):
+        self.driver.get(BASE + path)
+
+    def sign_in(self, username):
+        self.go("/sign-in")
+        self.driver.find_element(By.ID, "username").send_keys(username)
+        self.driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        self.button("Sign In").click()
+
+    def button(self, text):
+        return self.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']")
+
+    def link(self, text):
+        return self.driver.find_element(By.XPATH, f"//a[normalize-space()='{text}' or .//text()[normalize-space()='{text}']]")
+
+    def labelled(self, label):
+        """The control a visible label names, as a person finds it."""
+        element = self.driver.find_element(By.XPATH, f"//label[normalize-space()='{label}' or normalize-space(text())='{label}']")
+        return self.driver.find_element(By.ID, element.get_attribute("for"))
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def shot(self, name):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def browser():
+    driver = _driver()
+    driver.implicitly_wait(3)
+    yield Browser(driver)
+    driver.quit()
+
+
+@pytest.fixture
+def plain_browser():
+    """A browser with JavaScript switched off: the core flows must still work."""
+    driver = _driver(javascript=False)
+    driver.implicitly_wait(1)
+    yield Browser(driver)
+    driver.quit()
