@@ -1,10 +1,12 @@
 """Fixtures for the browser tests: a headless Chromium signed in as a demo user, against the server in CAREBOX_URL."""
 import os
 import pathlib
+import time
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 BASE = os.environ.get("CAREBOX_URL", "http://127.0.0.1:8080")
@@ -36,6 +38,11 @@ class Browser:
         self.driver.find_element(By.ID, "username").send_keys(username)
         self.driver.find_element(By.ID, "password").send_keys(PASSWORD)
         self.button("Sign In").click()
+        for _ in range(50):
+            if "/sign-in" not in self.driver.current_url:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{username} could not sign in")
 
     def button(self, text):
         return self.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']")
@@ -49,7 +56,13 @@ class Browser:
         return self.driver.find_element(By.ID, element.get_attribute("for"))
 
     def text(self):
-        return self.driver.find_element(By.TAG_NAME, "body").text
+        """The page's visible text, read again if the page changed under the read."""
+        for _ in range(10):
+            try:
+                return self.driver.find_element(By.TAG_NAME, "body").text
+            except StaleElementReferenceException:
+                time.sleep(0.2)
+        return ""
 
     def shot(self, name):
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,8 @@ extension MessagesController {
         var bodyText: String?
         var bodyJson: String?
         var draftId: String?
-        var draftVersion: Int?
+        /// Text, since the field is empty until the first save.
+        var draftVersion: String?
         var sendKey: String?
         var action: String?
 
@@ -27,6 +28,8 @@ extension MessagesController {
             case draftVersion = "draft_version"
             case sendKey = "send_key"
         }
+
+        var version: Int? { draftVersion.flatMap { Int($0) } }
 
         /// The rich-text editor's document when the browser ran it, else the plain text area.
         var body: MessageBodyInput? {
@@ -58,7 +61,7 @@ extension MessagesController {
             form.bodyText = draft.body?.plainText
             form.bodyJson = draft.body?.json
             form.draftId = draft.id.uuidString
-            form.draftVersion = draft.version
+            form.draftVersion = String(draft.version)
         } else {
             form.messageType = try request.uuidQuery("type")?.uuidString
         }
@@ -74,7 +77,7 @@ extension MessagesController {
             switch form.action {
             case "close":
                 if let draftID {
-                    _ = try await drafts.update(draftID, version: form.draftVersion, form.draftInput)
+                    _ = try await drafts.update(draftID, version: form.version, form.draftInput)
                 } else {
                     _ = try await drafts.create(form.draftInput)
                 }
@@ -82,7 +85,7 @@ extension MessagesController {
             case "send":
                 let conversationID: UUID
                 if let draftID {
-                    let saved = try await drafts.update(draftID, version: form.draftVersion, form.draftInput)
+                    let saved = try await drafts.update(draftID, version: form.version, form.draftInput)
                     guard let saved else { throw MessagingError.nothingToSend }
                     conversationID = try await drafts.send(draftID, version: saved.version).conversationID
                 } else {
@@ -149,7 +152,7 @@ extension MessagesController {
             },
             subject: form.subject ?? "", showConfidentiality: patientIsMe && (chosen?.allowsConfidentiality ?? true),
             confidential: form.confidential == "on", bodyText: form.bodyText ?? "", bodyJSON: form.bodyJson ?? "",
-            draftID: form.draftId, draftVersion: form.draftVersion, sendKey: form.sendKey ?? UUID().uuidString,
+            draftID: form.draftId, draftVersion: form.version, sendKey: form.sendKey ?? UUID().uuidString,
             errors: errors,
             errorSummary: Array(errors.values), replyNotice: context.organization.replyNotice,
             urgentNotice: context.organization.urgentNotice)

@@ -11,7 +11,8 @@ extension MessagesController {
         var bodyText: String?
         var bodyJson: String?
         var draftId: String?
-        var draftVersion: Int?
+        /// Text, since the field is empty until the first save.
+        var draftVersion: String?
         var sendKey: String?
         var action: String?
 
@@ -23,6 +24,8 @@ extension MessagesController {
             case draftVersion = "draft_version"
             case sendKey = "send_key"
         }
+
+        var version: Int? { draftVersion.flatMap { Int($0) } }
 
         var body: MessageBodyInput? {
             ComposeForm(bodyText: bodyText, bodyJson: bodyJson).body
@@ -38,14 +41,14 @@ extension MessagesController {
         do {
             if form.action == "save" {
                 if let draftID {
-                    _ = try await drafts.update(draftID, version: form.draftVersion, input)
+                    _ = try await drafts.update(draftID, version: form.version, input)
                 } else {
                     _ = try await drafts.create(input)
                 }
                 return request.redirect(to: "/messages/\(id.uuidString)", redirectType: .normal)
             }
             if let draftID {
-                guard let saved = try await drafts.update(draftID, version: form.draftVersion, input) else {
+                guard let saved = try await drafts.update(draftID, version: form.version, input) else {
                     throw MessagingError.nothingToSend
                 }
                 _ = try await drafts.send(draftID, version: saved.version)
@@ -104,7 +107,7 @@ extension MessagesController {
             justSent: (try? request.query.get(String.self, at: "sent")) != nil,
             replyText: form?.bodyText ?? replyDraft?.body?.plainText ?? "",
             replyDraftID: form?.draftId ?? replyDraft?.id.uuidString,
-            replyDraftVersion: form?.draftVersion ?? replyDraft?.version,
+            replyDraftVersion: form?.version ?? replyDraft?.version,
             sendKey: form?.sendKey ?? UUID().uuidString, errors: errors,
             urgentNotice: context.organization.urgentNotice)
         return try await request.view.render("conversation", page).encodeResponse(status: status, for: request)
