@@ -59,6 +59,14 @@ final class Message: Model, @unchecked Sendable {
     enum Side: String, Codable {
         case patient, proxy
         case careTeam = "care_team"
+
+        init(_ side: ConversationSide) {
+            switch side {
+            case .patient: self = .patient
+            case .proxy: self = .proxy
+            case .careTeam: self = .careTeam
+            }
+        }
     }
 
     @ID(key: .id) var id: UUID?

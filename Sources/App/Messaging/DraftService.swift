@@ -141,18 +141,9 @@ struct DraftService {
             let document = try body.validated()
             let messageID = try await writes.transaction(on: db) { db in
                 guard try await Self.claim(id, version: version, context, on: db) else { throw MessagingError.notFound }
-                let messageSide: Message.Side = side == .careTeam ? .careTeam : (side == .proxy ? .proxy : .patient)
-                let messageID = try await MessagingService.insertMessage(
-                    in: conversationID, document: document, side: messageSide, key: nil, context, on: db)
-                var update = Conversation.query(on: db).filter(\.$id == conversationID)
-                    .set(\.$lastMessageAt, to: context.now)
-                if messageSide != .careTeam {
-                    update = update.set(\.$expectedReplyBy, to: MessagingService.expectedReply(context).description)
-                }
-                try await update.update()
-                try await MessagingService.markRead(conversationID, context, on: db)
-                try await context.audit("message.send", "message", messageID, actingFor: draft.$patient.id, on: db)
-                return messageID
+                return try await MessagingService.appendMessage(
+                    to: conversationID, patient: draft.$patient.id, document: document, side: Message.Side(side),
+                    key: nil, context, on: db)
             }
             return (conversationID, messageID)
         }
@@ -164,27 +155,7 @@ struct DraftService {
                 confidential: draft.confidential, body: body))
         let conversationID = try await writes.transaction(on: db) { db in
             guard try await Self.claim(id, version: version, context, on: db) else { throw MessagingError.notFound }
-            let conversation = Conversation()
-            conversation.$organization.id = context.organization.id
-            conversation.$patient.id = validated.patient
-            conversation.$messageType.id = validated.typeID
-            conversation.subject = validated.subject
-            conversation.setRecipient(validated.recipient)
-            conversation.confidential = validated.confidential
-            conversation.status = .open
-            conversation.$startedBy.id = context.userID
-            conversation.createdAt = context.now
-            conversation.lastMessageAt = context.now
-            conversation.expectedReplyBy = MessagingService.expectedReply(context).description
-            conversation.version = 1
-            try await conversation.create(on: db)
-            let conversationID = try conversation.requireID()
-            _ = try await MessagingService.insertMessage(
-                in: conversationID, document: validated.body, side: validated.side, key: nil, context, on: db)
-            try await MessagingService.markRead(conversationID, context, on: db)
-            try await context.audit(
-                "conversation.start", "conversation", conversationID, actingFor: validated.patient, on: db)
-            return conversationID
+            return try await MessagingService.createConversation(validated, key: nil, context, on: db)
         }
         return (conversationID, nil)
     }

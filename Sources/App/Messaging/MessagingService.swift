@@ -40,26 +40,7 @@ struct MessagingService {
         let conversationID: UUID
         do {
             conversationID = try await writes.transaction(on: db) { db in
-                let conversation = Conversation()
-                conversation.$organization.id = context.organization.id
-                conversation.$patient.id = validated.patient
-                conversation.$messageType.id = validated.typeID
-                conversation.subject = validated.subject
-                conversation.setRecipient(validated.recipient)
-                conversation.confidential = validated.confidential
-                conversation.status = .open
-                conversation.$startedBy.id = context.userID
-                conversation.createdAt = context.now
-                conversation.lastMessageAt = context.now
-                conversation.expectedReplyBy = Self.expectedReply(context).description
-                conversation.version = 1
-                try await conversation.create(on: db)
-                let id = try conversation.requireID()
-                try await Self.insertMessage(
-                    in: id, document: validated.body, side: validated.side, key: key, context, on: db)
-                try await Self.markRead(id, context, on: db)
-                try await context.audit("conversation.start", "conversation", id, actingFor: validated.patient, on: db)
-                return id
+                try await Self.createConversation(validated, key: key, context, on: db)
             }
         } catch {
             // Two sends with one key raced; the other one won. Answer with what it made.
@@ -121,24 +102,9 @@ struct MessagingService {
         let messageID: UUID
         do {
             messageID = try await writes.transaction(on: db) { db in
-                let messageSide: Message.Side =
-                    switch side {
-                    case .patient: .patient
-                    case .proxy: .proxy
-                    case .careTeam: .careTeam
-                    }
-                let id = try await Self.insertMessage(
-                    in: conversationID, document: document, side: messageSide, key: key, context, on: db)
-                var update = Conversation.query(on: db).filter(\.$id == conversationID).set(
-                    \.$lastMessageAt, to: context.now)
-                if messageSide != .careTeam {
-                    update = update.set(\.$expectedReplyBy, to: Self.expectedReply(context).description)
-                }
-                try await update.update()
-                try await Self.markRead(conversationID, context, on: db)
-                try await context.audit(
-                    "message.send", "message", id, actingFor: conversation.$patient.id, on: db)
-                return id
+                try await Self.appendMessage(
+                    to: conversationID, patient: conversation.$patient.id, document: document, side: Message.Side(side),
+                    key: key, context, on: db)
             }
         } catch {
             guard let key, (error as? any DatabaseError)?.isConstraintFailure == true,
@@ -147,6 +113,46 @@ struct MessagingService {
             return (try await messageResponse(existing.id!, in: conversationID), false)
         }
         return (try await messageResponse(messageID, in: conversationID), true)
+    }
+
+    /// Creates a conversation with its first message, inside the caller's transaction, and audits it.
+    static func createConversation(
+        _ validated: ValidatedStart, key: String?, _ context: MessagingContext, on db: any Database
+    ) async throws -> UUID {
+        let conversation = Conversation()
+        conversation.$organization.id = context.organization.id
+        conversation.$patient.id = validated.patient
+        conversation.$messageType.id = validated.typeID
+        conversation.subject = validated.subject
+        conversation.setRecipient(validated.recipient)
+        conversation.confidential = validated.confidential
+        conversation.status = .open
+        conversation.$startedBy.id = context.userID
+        conversation.createdAt = context.now
+        conversation.lastMessageAt = context.now
+        conversation.expectedReplyBy = expectedReply(context).description
+        conversation.version = 1
+        try await conversation.create(on: db)
+        let id = try conversation.requireID()
+        try await insertMessage(in: id, document: validated.body, side: validated.side, key: key, context, on: db)
+        try await markRead(id, context, on: db)
+        try await context.audit("conversation.start", "conversation", id, actingFor: validated.patient, on: db)
+        return id
+    }
+
+    /// Adds a message to a conversation, inside the caller's transaction: a message from the patient side moves the
+    /// expected reply date; the writer has read everything up to it. Audited.
+    static func appendMessage(
+        to conversationID: UUID, patient: UUID, document: RichTextDocument, side: Message.Side, key: String?,
+        _ context: MessagingContext, on db: any Database
+    ) async throws -> UUID {
+        let id = try await insertMessage(in: conversationID, document: document, side: side, key: key, context, on: db)
+        let update = Conversation.query(on: db).filter(\.$id == conversationID).set(\.$lastMessageAt, to: context.now)
+        if side != .careTeam { update.set(\.$expectedReplyBy, to: expectedReply(context).description) }
+        try await update.update()
+        try await markRead(conversationID, context, on: db)
+        try await context.audit("message.send", "message", id, actingFor: patient, on: db)
+        return id
     }
 
     static func insertMessage(
