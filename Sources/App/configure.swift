@@ -23,6 +23,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         app.writes = WriteSerializer(serialize: false)
     }
 
+    app.blobStore = try DirectoryBlobStore(
+        root: URL(fileURLWithPath: config.blobDirectory), key: SymmetricKey(data: config.attachmentKey))
+    app.lifecycle.use(BlobCleanup())
+
     app.views.use(.leaf)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.standInPasswordHash = try app.password.hash(SessionStore.newToken())

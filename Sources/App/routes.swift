@@ -14,4 +14,5 @@ func routes(_ app: Application) throws {
     let signedInAPI = api.grouped(SessionAuthenticator(), APIAuthenticator())
     try signedInAPI.register(collection: APITokensController())
     try signedInAPI.register(collection: MessagingAPIController())
+    try signedInAPI.register(collection: AttachmentsAPIController())
 }

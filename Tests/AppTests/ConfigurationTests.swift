@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import Testing
 
@@ -23,20 +24,30 @@ import Testing
         #expect(text.contains("CAREBOX_SESSION_IDLE_MINUTES"))
         #expect(text.contains("CAREBOX_BCRYPT_COST"))
         #expect(text.contains("CAREBOX_LOG_LEVEL"))
+        #expect(text.contains("CAREBOX_ATTACHMENT_KEY is required"))
         #expect(!text.contains("s3cret-password"), "a password in DATABASE_URL must never be printed")
     }
 
-    @Test func serveRequiresAPublicAddressButDemoDoesNot() throws {
+    @Test func serveRequiresAPublicAddressAndAnAttachmentKeyButDemoMakesItsOwn() throws {
         #expect(
             throws: ConfigurationError(problems: [
-                "CAREBOX_PUBLIC_URL is required: the https address users reach Carebox at"
+                "CAREBOX_PUBLIC_URL is required: the https address users reach Carebox at",
+                "CAREBOX_ATTACHMENT_KEY is required: attachments are encrypted with it (openssl rand -base64 32)",
             ])
         ) {
             try AppConfig.load(from: [:], profile: .production)
         }
-        let demo = try AppConfig.load(from: [:], profile: .demo)
-        #expect(demo.storage == .sqlite(path: "carebox.sqlite"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("carebox.sqlite").path
+        let demo = try AppConfig.load(from: ["CAREBOX_SQLITE_PATH": path], profile: .demo)
+        #expect(demo.storage == .sqlite(path: path))
         #expect(!demo.secureCookies)
+        #expect(demo.attachmentKey.count == 32)
+        // The demo keeps its key beside its database and uses the same one next time.
+        #expect(FileManager.default.fileExists(atPath: path + ".attachment-key"))
+        #expect(
+            try AppConfig.load(from: ["CAREBOX_SQLITE_PATH": path], profile: .demo).attachmentKey == demo.attachmentKey)
     }
 
     @Test func aGoodProductionConfigurationIsReadAsGiven() throws {
@@ -45,12 +56,14 @@ import Testing
                 "CAREBOX_PUBLIC_URL": "https://portal.example.org", "DATABASE_URL": "postgres://u:p@db:5432/carebox",
                 "CAREBOX_SESSION_IDLE_MINUTES": "10", "CAREBOX_SESSION_LIFETIME_HOURS": "8",
                 "CAREBOX_BCRYPT_COST": "13",
+                "CAREBOX_ATTACHMENT_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
             ], profile: .production)
         #expect(config.storage == .postgres(url: "postgres://u:p@db:5432/carebox"))
         #expect(config.secureCookies)
         #expect(config.sessionPolicy.idleTimeout == 600)
         #expect(config.sessionPolicy.absoluteLifetime == 8 * 3600)
         #expect(config.bcryptCost == 13)
+        #expect(config.attachmentKey == [UInt8](repeating: 7, count: 32))
     }
 
     @Test func anIdleTimeoutLongerThanTheLifetimeIsRefused() {

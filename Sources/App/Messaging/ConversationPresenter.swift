@@ -58,6 +58,7 @@ struct ConversationPresenter {
         let people = try await names(
             Set(messages.map(\.$author.id) + events.map(\.$actor.id) + [conversation.$patient.id]))
         let summary = try await summaries([conversation], states: state.map { [id: $0] } ?? [:])[0]
+        let attachments = try await AttachmentService.list(messages: messages.compactMap(\.id), on: db)
         let patient = PersonResponse(id: conversation.$patient.id, name: people[conversation.$patient.id] ?? "")
 
         let messageResponses = messages.map { message in
@@ -68,7 +69,7 @@ struct ConversationPresenter {
                 id: message.id!, author: author, onBehalfOf: onBehalfOf,
                 byline: onBehalfOf.map { "\(author.name) on behalf of \($0.name)" } ?? author.name,
                 side: message.side.rawValue, createdAt: message.createdAt, body: document, bodyText: message.bodyText,
-                bodyHTML: document.html)
+                bodyHTML: document.html, attachments: attachments[message.id!] ?? [])
         }
         let eventResponses = events.map { event in
             let by = PersonResponse(id: event.$actor.id, name: people[event.$actor.id] ?? "")

@@ -34,7 +34,8 @@ struct DraftService {
         return query
     }
 
-    private func visibleDraft(_ id: UUID) async throws -> Draft {
+    /// The draft if this user may see it; otherwise 404.
+    func draft(_ id: UUID) async throws -> Draft {
         guard let draft = try await visibleDrafts().filter(\.$id == id).first() else { throw MessagingError.notFound }
         if let conversationID = draft.$conversation.id {
             _ = try await MessagingQueries.visibleConversation(conversationID, context, on: db)
@@ -58,7 +59,7 @@ struct DraftService {
 
     /// Opening a draft reads message content, so it is audited.
     func get(_ id: UUID) async throws -> DraftResponse {
-        let draft = try await visibleDraft(id)
+        let draft = try await draft(id)
         let context = self.context
         try await writes.transaction(on: db) { db in
             try await context.audit("draft.read", "draft", id, actingFor: draft.$patient.id, on: db)
@@ -88,7 +89,7 @@ struct DraftService {
 
     /// Saves over a draft at `version`. A stale version gets 409; saving it empty discards it (answer nil).
     func update(_ id: UUID, version: Int?, _ input: DraftInput) async throws -> DraftResponse? {
-        let draft = try await visibleDraft(id)
+        let draft = try await draft(id)
         guard let version else { throw MessagingError.preconditionRequired }
         let fields = try await validate(input, existing: draft)
         if fields.isEmpty {
@@ -113,7 +114,7 @@ struct DraftService {
     }
 
     func discard(_ id: UUID, version: Int?) async throws {
-        let draft = try await visibleDraft(id)
+        let draft = try await draft(id)
         let context = self.context
         try await writes.transaction(on: db) { db in
             guard try await Self.claim(id, version: version, context, on: db) else {
@@ -126,7 +127,7 @@ struct DraftService {
     /// Sends a draft as a new conversation or a reply. Exactly once: the draft is deleted in the same transaction, and
     /// of two sends at the same moment only the one that deleted it goes on; the other gets 404.
     func send(_ id: UUID, version: Int?) async throws -> (conversationID: UUID, messageID: UUID?) {
-        let draft = try await visibleDraft(id)
+        let draft = try await draft(id)
         if let version, version != draft.version { throw MessagingError.versionConflict }
         let messaging = MessagingService(db: db, writes: writes, context: context)
         let body = draft.body.flatMap(RichTextDocument.fromJSON).map(MessageBodyInput.document)
@@ -140,10 +141,13 @@ struct DraftService {
             guard let body else { throw MessagingError.nothingToSend }
             let document = try body.validated()
             let messageID = try await writes.transaction(on: db) { db in
+                let attachments = try await Self.detachAttachments(id, on: db)
                 guard try await Self.claim(id, version: version, context, on: db) else { throw MessagingError.notFound }
-                return try await MessagingService.appendMessage(
+                let messageID = try await MessagingService.appendMessage(
                     to: conversationID, patient: draft.$patient.id, document: document, side: Message.Side(side),
                     key: nil, context, on: db)
+                try await Self.attach(attachments, to: messageID, on: db)
+                return messageID
             }
             return (conversationID, messageID)
         }
@@ -154,10 +158,28 @@ struct DraftService {
                 recipient: draft.recipient.map(RecipientInput.init), subject: draft.subject,
                 confidential: draft.confidential, body: body))
         let conversationID = try await writes.transaction(on: db) { db in
+            let attachments = try await Self.detachAttachments(id, on: db)
             guard try await Self.claim(id, version: version, context, on: db) else { throw MessagingError.notFound }
-            return try await MessagingService.createConversation(validated, key: nil, context, on: db)
+            let conversationID = try await MessagingService.createConversation(validated, key: nil, context, on: db)
+            let firstMessage = try await Message.query(on: db).filter(\.$conversation.$id == conversationID).first()!
+            try await Self.attach(attachments, to: try firstMessage.requireID(), on: db)
+            return conversationID
         }
         return (conversationID, nil)
+    }
+
+    /// Takes a draft's attachments off it before the draft is deleted, so they can move to the sent message.
+    private static func detachAttachments(_ draftID: UUID, on db: any Database) async throws -> [UUID] {
+        let ids = try await Attachment.query(on: db).filter(\.$draft.$id == draftID).all(\.$id)
+        if !ids.isEmpty {
+            try await Attachment.query(on: db).filter(\.$id ~~ ids).set(\.$draft.$id, to: nil).update()
+        }
+        return ids
+    }
+
+    private static func attach(_ attachments: [UUID], to messageID: UUID, on db: any Database) async throws {
+        guard !attachments.isEmpty else { return }
+        try await Attachment.query(on: db).filter(\.$id ~~ attachments).set(\.$message.$id, to: messageID).update()
     }
 
     /// Deletes the draft if it is this user's (and at `version`, when given). True only for the call that deleted it.
@@ -248,6 +270,7 @@ struct DraftService {
     private func responses(_ drafts: [Draft]) async throws -> [DraftResponse] {
         let recipients = try await RecipientDirectory(db: db, context: context).describe(
             Set(drafts.compactMap(\.recipient)))
+        let attachments = try await AttachmentService.list(drafts: drafts.compactMap(\.id), on: db)
         return drafts.map { draft in
             let recipient = draft.recipient.flatMap { recipient in
                 recipients.first {
@@ -262,7 +285,7 @@ struct DraftService {
                 conversationId: draft.$conversation.id,
                 messageTypeId: draft.$messageType.id, recipient: recipient, subject: draft.subject,
                 confidential: draft.confidential, body: draft.body.flatMap(RichTextDocument.fromJSON),
-                updatedAt: draft.updatedAt)
+                attachments: attachments[draft.id!] ?? [], updatedAt: draft.updatedAt)
         }
     }
 }

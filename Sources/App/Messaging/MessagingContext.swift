@@ -72,6 +72,7 @@ struct OrganizationSettings: Sendable {
     let responseBusinessDays: Int
     let replyNotice: String
     let urgentNotice: String
+    let attachmentLimits: AttachmentLimits
 
     init(_ organization: Organization) {
         id = organization.id!
@@ -79,5 +80,10 @@ struct OrganizationSettings: Sendable {
         responseBusinessDays = organization.responseBusinessDays
         replyNotice = organization.replyNotice
         urgentNotice = organization.urgentNotice
+        let allowed = organization.attachmentContentTypes.split(separator: ",").map(String.init)
+        attachmentLimits = AttachmentLimits(
+            maxFiles: organization.attachmentMaxFiles, maxFileBytes: organization.attachmentMaxFileBytes,
+            maxMessageBytes: organization.attachmentMaxMessageBytes,
+            allowed: Set(AttachmentKind.allCases.filter { allowed.contains($0.contentType) }))
     }
 }

@@ -57,6 +57,7 @@ struct MessageResponse: Content {
     let body: RichTextDocument
     let bodyText: String
     let bodyHTML: String
+    let attachments: [AttachmentResponse]
 }
 
 struct ConversationEventResponse: Content {
@@ -100,6 +101,7 @@ struct DraftResponse: Content {
     let subject: String?
     let confidential: Bool
     let body: RichTextDocument?
+    let attachments: [AttachmentResponse]
     let updatedAt: Date
 }
 

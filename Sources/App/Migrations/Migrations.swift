@@ -22,5 +22,6 @@ enum CareboxMigrations {
         CreateConversationStates(),
         CreateAuditEvents(),
         CreateAPITokens(),
+        CreateAttachments(),
     ]
 }

@@ -24,13 +24,17 @@ public struct AppConfig: Sendable {
     public var bcryptCost: Int
     public var logLevel: Logger.Level
     public var clock: any AppClock
+    /// Where attachment blobs are kept.
+    public var blobDirectory: String
+    /// The AES-256 key attachments are encrypted with (32 bytes).
+    public var attachmentKey: [UInt8]
 
     public var secureCookies: Bool { publicURL.scheme == "https" }
 
     public init(
         storage: Storage, publicURL: URL, sessionPolicy: SessionPolicy = .standard,
         signInThrottle: SignInThrottle = .standard, bcryptCost: Int = 12, logLevel: Logger.Level = .info,
-        clock: any AppClock = SystemClock()
+        clock: any AppClock = SystemClock(), blobDirectory: String = "carebox-blobs", attachmentKey: [UInt8]
     ) {
         self.storage = storage
         self.publicURL = publicURL
@@ -39,6 +43,8 @@ public struct AppConfig: Sendable {
         self.bcryptCost = bcryptCost
         self.logLevel = logLevel
         self.clock = clock
+        self.blobDirectory = blobDirectory
+        self.attachmentKey = attachmentKey
     }
 }
 
@@ -111,12 +117,35 @@ extension AppConfig {
             }
         }
 
+        let blobDirectory = env["CAREBOX_BLOB_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "carebox-blobs"
+        var attachmentKey: [UInt8] = []
+        switch (env["CAREBOX_ATTACHMENT_KEY"].flatMap { $0.isEmpty ? nil : $0 }, profile) {
+        case (let text?, _):
+            if let data = Data(base64Encoded: text), data.count == 32 {
+                attachmentKey = [UInt8](data)
+            } else {
+                problems.append("CAREBOX_ATTACHMENT_KEY must be 32 random bytes in base64 (openssl rand -base64 32)")
+            }
+        case (nil, .production):
+            problems.append(
+                "CAREBOX_ATTACHMENT_KEY is required: attachments are encrypted with it (openssl rand -base64 32)")
+        case (nil, .demo):
+            // `demo` keeps a key of its own beside its database, made on first run.
+            let keyPath: String =
+                if case .sqlite(let path) = storage { path + ".attachment-key" } else { "carebox-demo.attachment-key" }
+            do {
+                attachmentKey = try DemoKey.loadOrCreate(at: keyPath)
+            } catch {
+                problems.append("The demo attachment key at \(keyPath) could not be read or created")
+            }
+        }
+
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return AppConfig(
             storage: storage, publicURL: publicURL,
             sessionPolicy: SessionPolicy(
                 idleTimeout: TimeInterval(idleMinutes * 60), absoluteLifetime: TimeInterval(lifetimeHours * 3600)),
-            bcryptCost: bcryptCost, logLevel: logLevel)
+            bcryptCost: bcryptCost, logLevel: logLevel, blobDirectory: blobDirectory, attachmentKey: attachmentKey)
     }
 
     private static func integer(
@@ -138,6 +167,25 @@ extension AppConfig {
     public static func testing(storage: Storage, clock: any AppClock = ManualClock(Date())) -> AppConfig {
         AppConfig(
             storage: storage, publicURL: URL(string: "http://127.0.0.1")!, bcryptCost: 4, logLevel: .warning,
-            clock: clock)
+            clock: clock,
+            blobDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("carebox-blobs-\(UUID())")
+                .path,
+            attachmentKey: [UInt8].random(count: 32))
+    }
+}
+
+/// The demo's attachment key: 32 random bytes in a file only its owner can read, made on first run.
+enum DemoKey {
+    static func loadOrCreate(at path: String) throws -> [UInt8] {
+        if let data = FileManager.default.contents(atPath: path), let key = Data(base64Encoded: data), key.count == 32 {
+            return [UInt8](key)
+        }
+        let key = [UInt8].random(count: 32)
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(Data(key).base64EncodedString().utf8),
+                attributes: [.posixPermissions: 0o600])
+        else { throw ConfigurationError(problems: ["cannot write \(path)"]) }
+        return key
     }
 }

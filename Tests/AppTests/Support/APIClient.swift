@@ -14,6 +14,7 @@ struct APIClient {
         let status: HTTPResponseStatus
         let headers: HTTPHeaders
         let body: String
+        var bytes: [UInt8] = []
 
         func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
             let decoder = JSONDecoder()
@@ -39,6 +40,28 @@ struct APIClient {
         return APIClient(browser: browser, token: secret)
     }
 
+    /// Uploads `bytes` as a file into a draft.
+    func upload(
+        _ bytes: [UInt8], named filename: String, to draft: UUID,
+        claiming contentType: String = "application/octet-stream"
+    )
+        async throws -> Reply
+    {
+        let name = filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return try await sendBytes(
+            .POST, "/drafts/\(draft)/attachments?filename=\(name)", bytes: bytes, headers: ["Content-Type": contentType]
+        )
+    }
+
+    func sendBytes(_ method: HTTPMethod, _ path: String, bytes: [UInt8]?, headers: [String: String] = [:]) async throws
+        -> Reply
+    {
+        var all = headers
+        if let token { all["Authorization"] = "Bearer \(token)" }
+        let page = try await browser.raw(method, "/api/v1" + path, bytes: bytes, headers: all)
+        return check(method, path, page)
+    }
+
     func get(_ path: String) async throws -> Reply {
         try await send(.GET, path)
     }
@@ -54,12 +77,16 @@ struct APIClient {
             all["Content-Type"] = "application/json"
         }
         let page = try await browser.raw(method, "/api/v1" + path, body: body, headers: all)
+        return check(method, path, page)
+    }
+
+    private func check(_ method: HTTPMethod, _ path: String, _ page: TestBrowser.Page) -> Reply {
         // Every real response is checked against the OpenAPI document the server serves.
         let problems = OpenAPIDocument.shared.problems(
             method: method.rawValue, path: path, status: page.status.code,
             contentType: page.headers.first(name: .contentType), body: page.body)
         #expect(problems.isEmpty, "\(method) \(path) → \(page.status.code) differs from openapi.json: \(problems)")
-        return Reply(status: page.status, headers: page.headers, body: page.body)
+        return Reply(status: page.status, headers: page.headers, body: page.body, bytes: page.bytes)
     }
 }
 

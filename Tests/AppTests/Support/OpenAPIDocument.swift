@@ -29,6 +29,8 @@ struct OpenAPIDocument: Sendable {
             return body.isEmpty ? [] : ["\(method) \(template) \(status) documents no body but one was sent"]
         }
         let mediaType = contentType?.split(separator: ";").first.map(String.init) ?? ""
+        // A download documents `*/*`: any type, and the body is the file, not JSON.
+        if content[mediaType] == nil, content["*/*"] != nil { return [] }
         guard let media = content[mediaType] as? [String: Any], let schema = media["schema"] else {
             return ["\(method) \(template) \(status) does not document \(mediaType)"]
         }

@@ -13,6 +13,8 @@ final class TestBrowser: @unchecked Sendable {
         let status: HTTPResponseStatus
         let headers: HTTPHeaders
         let body: String
+        /// The body exactly as received, for downloads.
+        var bytes: [UInt8] = []
 
         var location: String? { headers.first(name: .location) }
         /// The session cookie this response set, if any.
@@ -88,18 +90,40 @@ final class TestBrowser: @unchecked Sendable {
         try await raw(method, path, body: body, headers: contentType.map { ["Content-Type": $0] } ?? [:])
     }
 
+    /// Sends a body as a stream of chunks, as a large upload arrives; the server sees it piece by piece.
+    func stream(
+        _ method: HTTPMethod, _ path: String, chunks: AsyncStream<ByteBuffer>, headers: [String: String]
+    ) async throws -> Page {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .stream(chunks, length: .unknown)
+        let response = try await client.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
+        return Page(
+            status: response.status, headers: response.headers, body: String(buffer: bytes), bytes: Array(buffer: bytes)
+        )
+    }
+
     /// One request with the cookie jar and the given headers.
     func raw(_ method: HTTPMethod, _ path: String, body: String?, headers: [String: String]) async throws -> Page {
+        try await raw(method, path, bytes: body.map { Array($0.utf8) }, headers: headers)
+    }
+
+    func raw(_ method: HTTPMethod, _ path: String, bytes body: [UInt8]?, headers: [String: String]) async throws -> Page
+    {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if !cookies.isEmpty {
             request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
-        let page = Page(status: response.status, headers: response.headers, body: String(buffer: bytes))
+        let page = Page(
+            status: response.status, headers: response.headers, body: String(buffer: bytes), bytes: Array(buffer: bytes)
+        )
         for (name, cookie) in page.headers.setCookie?.all ?? [:] {
             cookies[name] =
                 cookie.expires.map { $0 > Date() } ?? (cookie.maxAge.map { $0 > 0 } ?? true) ? cookie.string : nil
