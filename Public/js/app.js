@@ -349,6 +349,54 @@
       }
       submitting = true;
     });
+    // Add Attachment: upload at once into the draft, with a progress bar.
+    var fileInput = form.querySelector("input[data-attachment-upload]");
+    if (fileInput) {
+      var progress = form.querySelector(".upload-progress");
+      var list = form.querySelector(".attachment-list");
+      fileInput.addEventListener("change", function () {
+        var file = fileInput.files[0];
+        if (!file) return;
+        dirty = true;
+        clearTimeout(timer);
+        (saving || Promise.resolve()).then(function () { return save(false); }).then(function () {
+          if (!idField.value) {
+            // Nothing written yet, so no draft: let the server keep one for the file (no progress bar then).
+            var hidden = document.createElement("input");
+            hidden.type = "hidden"; hidden.name = "action"; hidden.value = "attach";
+            form.appendChild(hidden); submitting = true; form.submit();
+            return;
+          }
+          upload(file);
+        });
+      });
+      function upload(file) {
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", "/api/v1/drafts/" + idField.value + "/attachments?filename=" + encodeURIComponent(file.name));
+        xhr.setRequestHeader("X-CSRF-Token", csrf);
+        xhr.setRequestHeader("Content-Type", "application/octet-stream");
+        progress.hidden = false; progress.value = 0;
+        xhr.upload.onprogress = function (e) { if (e.lengthComputable) progress.value = Math.round(e.loaded * 100 / e.total); };
+        xhr.onload = function () {
+          progress.hidden = true;
+          fileInput.value = "";
+          var answer = safeParse(xhr.responseText) || {};
+          if (xhr.status !== 201) { say(answer.detail || "The file could not be attached."); return; }
+          var item = document.createElement("li"); item.className = "attachment";
+          var link = document.createElement("a"); link.href = answer.downloadUrl; link.textContent = answer.filename;
+          var meta = document.createElement("span"); meta.className = "attachment-meta";
+          meta.textContent = " " + Math.max(1, Math.round(answer.size / 1000)) + " KB";
+          var remove = document.createElement("button"); remove.type = "submit"; remove.name = "remove_attachment";
+          remove.value = answer.id; remove.textContent = "Remove"; remove.setAttribute("aria-label", "Remove " + answer.filename);
+          item.appendChild(link); item.appendChild(meta); item.appendChild(remove);
+          list.appendChild(item);
+          say("Attached " + answer.filename);
+        };
+        xhr.onerror = function () { progress.hidden = true; say("The file could not be attached."); };
+        xhr.send(file);
+      }
+    }
+
     // Leaving the page (a link, the back button, closing the tab) keeps what was written.
     window.addEventListener("pagehide", function () { if (dirty) save(true); });
   });

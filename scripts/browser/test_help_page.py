@@ -253,3 +253,49 @@ def test_without_javascript_a_message_can_still_be_written_and_sent(plain_browse
     wait_for(browser, lambda: "You can expect a reply by" in browser.text())
     assert marker in browser.text()
     browser.shot("08-without-javascript")
+
+
+def test_a_pdf_attached_with_add_attachment_downloads_back_byte_for_byte(browser, tmp_path):
+    import urllib.request
+
+    pdf = b"%PDF-1.4\n% Carebox browser test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    path = tmp_path / "lab-results.pdf"
+    path.write_bytes(pdf)
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    choose_recipient(browser, "Maya Chen")
+    browser.labelled("Subject").send_keys("Lab results")
+    write_message(browser, "My results are attached.")
+    wait_for(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".save-state").text == "Saved")
+    # Step 7: optionally, select Add Attachment to add an attachment.
+    browser.labelled("Add Attachment").send_keys(str(path))
+    wait_for(browser, lambda: "lab-results.pdf" in browser.driver.find_element(By.CSS_SELECTOR, ".attachment-list").text)
+    browser.shot("09-attachment")
+    browser.button("Send").click()
+    wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
+    link = browser.driver.find_element(By.CSS_SELECTOR, ".timeline .attachment a")
+    assert link.text == "lab-results.pdf"
+    assert "PDF" in browser.driver.find_element(By.CSS_SELECTOR, ".timeline .attachment").text
+    # Download it as the signed-in browser would, with its session cookie.
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.driver.get_cookies())
+    request = urllib.request.Request(link.get_attribute("href"), headers={"Cookie": cookies})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.read() == pdf
+
+
+def test_without_javascript_a_file_is_attached_with_the_form(plain_browser, tmp_path):
+    browser = plain_browser
+    path = tmp_path / "notes.txt"
+    path.write_text("Blood pressure 120/80\n")
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    browser.button("Next").click()
+    Select(browser.labelled("To")).select_by_visible_text("Dr. Maya Chen – Family Medicine")
+    browser.labelled("Message").send_keys("Readings attached")
+    browser.labelled("Add Attachment").send_keys(str(path))
+    browser.button("Send").click()
+    wait_for(browser, lambda: "You can expect a reply by" in browser.text())
+    assert "notes.txt" in browser.text()

@@ -67,10 +67,11 @@ struct DraftService {
         return try await responses([draft])[0]
     }
 
-    /// Creates a draft. An empty draft (no subject, no body) is not kept: the answer is nil.
-    func create(_ input: DraftInput) async throws -> DraftResponse? {
+    /// Creates a draft. An empty draft (no subject, no body) is not kept, the answer is nil, unless `keepEmpty`: a
+    /// draft made to hold an attachment.
+    func create(_ input: DraftInput, keepEmpty: Bool = false) async throws -> DraftResponse? {
         let fields = try await validate(input, existing: nil)
-        guard !fields.isEmpty else { return nil }
+        guard !fields.isEmpty || keepEmpty else { return nil }
         let context = self.context
         let draft = Draft()
         draft.$organization.id = context.organization.id
@@ -92,7 +93,8 @@ struct DraftService {
         let draft = try await draft(id)
         guard let version else { throw MessagingError.preconditionRequired }
         let fields = try await validate(input, existing: draft)
-        if fields.isEmpty {
+        let hasAttachments = try await Attachment.query(on: db).filter(\.$draft.$id == id).count() > 0
+        if fields.isEmpty && !hasAttachments {
             try await discard(id, version: version)
             return nil
         }

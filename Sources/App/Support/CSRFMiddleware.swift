@@ -16,6 +16,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         request.storage[TokenKey.self] = token
 
         if request.method == .POST {
+            try await Self.collectBody(of: request)
             let submitted = try? request.content.get(String.self, at: Self.formField)
             guard let existing, let submitted, constantTimeEquals(existing, submitted) else {
                 throw PageError.formExpired
@@ -28,6 +29,18 @@ struct CSRFMiddleware: AsyncMiddleware {
                 string: token, path: "/", isSecure: request.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
         }
         return response
+    }
+
+    /// Forms with a file (multipart) may be as large as a message's attachments; only signed-in users may send one,
+    /// so no one else can make the server hold that much. Other forms are small.
+    static let maxMultipartBytes = 27_000_000
+    static let maxFormBytes = 1_000_000
+
+    private static func collectBody(of request: Request) async throws {
+        guard request.body.data == nil else { return }
+        let isMultipart = request.headers.contentType?.type == "multipart"
+        guard !isMultipart || request.auth.has(SignedInUser.self) else { throw PageError.formExpired }
+        _ = try await request.body.collect(max: isMultipart ? maxMultipartBytes : maxFormBytes).get()
     }
 
     private func constantTimeEquals(_ a: String, _ b: String) -> Bool {

@@ -18,9 +18,13 @@ extension MessagesController {
         var draftVersion: String?
         var sendKey: String?
         var action: String?
+        /// A file chosen with Add Attachment, posted with the form when the browser runs no script.
+        var attachment: File?
+        var removeAttachment: String?
 
         enum CodingKeys: String, CodingKey {
-            case patient, recipient, subject, confidential, action
+            case patient, recipient, subject, confidential, action, attachment
+            case removeAttachment = "remove_attachment"
             case messageType = "message_type"
             case bodyText = "body_text"
             case bodyJson = "body_json"
@@ -51,6 +55,7 @@ extension MessagesController {
     @Sendable func compose(request: Request) async throws -> Response {
         let messaging = try await request.messaging()
         var form = ComposeForm()
+        var attachments: [AttachmentResponse] = []
         if let draftID = try request.uuidQuery("draft") {
             let draft = try await request.drafts().get(draftID)
             form.patient = draft.patientId.uuidString
@@ -62,51 +67,80 @@ extension MessagesController {
             form.bodyJson = draft.body?.json
             form.draftId = draft.id.uuidString
             form.draftVersion = String(draft.version)
+            attachments = draft.attachments
         } else {
             form.messageType = try request.uuidQuery("type")?.uuidString
         }
-        return try await renderCompose(request, messaging, form: form, errors: [:], status: .ok)
+        return try await renderCompose(
+            request, messaging, form: form, attachments: attachments, errors: [:], status: .ok)
     }
 
     @Sendable func submitCompose(request: Request) async throws -> Response {
         let messaging = try await request.messaging()
         let form = try request.content.decode(ComposeForm.self)
-        let drafts = try await request.drafts()
-        let draftID = form.draftId.flatMap(UUID.init(uuidString:))
         do {
-            switch form.action {
-            case "close":
-                if let draftID {
-                    _ = try await drafts.update(draftID, version: form.version, form.draftInput)
-                } else {
-                    _ = try await drafts.create(form.draftInput)
+            let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
+            let action = form.removeAttachment != nil ? "remove" : (form.action ?? "")
+            guard form.draftId?.isEmpty == false || file != nil || ["attach", "remove", "close"].contains(action) else {
+                if action != "send" {
+                    return try await renderCompose(request, messaging, form: form, errors: [:], status: .ok)
                 }
-                return request.redirect(to: "/messages?folder=drafts&saved=1", redirectType: .normal)
+                // Nothing saved yet and nothing attached: send directly, once per rendering of the form.
+                let input = MessagingService.StartInput(
+                    patientId: form.draftInput.patientId, messageTypeId: form.draftInput.messageTypeId,
+                    recipient: form.draftInput.recipient, subject: form.subject,
+                    confidential: form.confidential == "on",
+                    body: form.body)
+                let id = try await messaging.start(input, idempotencyKey: form.sendKey).conversation.conversation.id
+                return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
+            }
+            let draft = try await saveDraft(
+                request, form.draftInput, id: form.draftId, version: form.version, file: file,
+                removing: form.removeAttachment)
+            switch action {
             case "send":
-                let conversationID: UUID
-                if let draftID {
-                    let saved = try await drafts.update(draftID, version: form.version, form.draftInput)
-                    guard let saved else { throw MessagingError.nothingToSend }
-                    conversationID = try await drafts.send(draftID, version: saved.version).conversationID
-                } else {
-                    let input = MessagingService.StartInput(
-                        patientId: form.draftInput.patientId, messageTypeId: form.draftInput.messageTypeId,
-                        recipient: form.draftInput.recipient, subject: form.subject,
-                        confidential: form.confidential == "on", body: form.body)
-                    conversationID = try await messaging.start(input, idempotencyKey: form.sendKey)
-                        .conversation.conversation.id
-                }
-                let response = request.redirect(
-                    to: "/messages/\(conversationID.uuidString)?sent=1", redirectType: .normal)
-                return response
+                guard let draft else { throw MessagingError.nothingToSend }
+                let sent = try await request.drafts().send(draft.id, version: draft.version)
+                return request.redirect(to: "/messages/\(sent.conversationID.uuidString)?sent=1", redirectType: .normal)
+            case "close":
+                return request.redirect(to: "/messages?folder=drafts&saved=1", redirectType: .normal)
             default:
-                return try await renderCompose(request, messaging, form: form, errors: [:], status: .ok)
+                return request.redirect(
+                    to: draft.map { "/messages/new?draft=\($0.id.uuidString)" } ?? "/messages/new",
+                    redirectType: .normal)
             }
         } catch let error as MessagingError where error.field != nil {
             return try await renderCompose(
                 request, messaging, form: form, errors: [Self.formField(error.field!): error.message],
-                status: .unprocessableEntity)
+                status: error.status)
         }
+    }
+
+    /// Saves the form as a draft (creating it if needed), then adds the posted file or removes one. A draft that
+    /// holds a file is kept even with no text yet.
+    func saveDraft(
+        _ request: Request, _ input: DraftService.DraftInput, id: String?, version: Int?, file: File?, removing: String?
+    ) async throws -> DraftResponse? {
+        let drafts = try await request.drafts()
+        var draft: DraftResponse?
+        if let id = id.flatMap(UUID.init(uuidString:)) {
+            draft = try await drafts.update(id, version: version, input)
+        } else {
+            draft = try await drafts.create(input, keepEmpty: file != nil)
+        }
+        guard let saved = draft else { return nil }
+        let attachments = try await request.attachments()
+        if let file {
+            let body = AsyncStream<ByteBuffer> { continuation in
+                continuation.yield(file.data)
+                continuation.finish()
+            }
+            _ = try await attachments.upload(toDraft: saved.id, filename: file.filename, body: body)
+        }
+        if let removing = removing.flatMap(UUID.init(uuidString:)) {
+            try await attachments.remove(removing, fromDraft: saved.id)
+        }
+        return file == nil && removing == nil ? saved : try await drafts.get(saved.id)
     }
 
     /// The form's name for a service field.
@@ -114,14 +148,19 @@ extension MessagesController {
         switch field {
         case "message_type": "message_type"
         case "body": "body_text"
+        case "file": "attachment"
         default: field
         }
     }
 
     func renderCompose(
-        _ request: Request, _ messaging: MessagingService, form: ComposeForm, errors: [String: String],
-        status: HTTPResponseStatus
+        _ request: Request, _ messaging: MessagingService, form: ComposeForm, attachments: [AttachmentResponse]? = nil,
+        errors: [String: String], status: HTTPResponseStatus
     ) async throws -> Response {
+        var attachments = attachments ?? []
+        if attachments.isEmpty, let id = form.draftId.flatMap(UUID.init(uuidString:)) {
+            attachments = (try? await request.drafts().get(id))?.attachments ?? []
+        }
         let context = messaging.context
         let viewing = try await Self.viewing(request, messaging)
         let patient =
@@ -152,7 +191,9 @@ extension MessagesController {
             },
             subject: form.subject ?? "", showConfidentiality: patientIsMe && (chosen?.allowsConfidentiality ?? true),
             confidential: form.confidential == "on", bodyText: form.bodyText ?? "", bodyJSON: form.bodyJson ?? "",
-            draftID: form.draftId, draftVersion: form.version, sendKey: form.sendKey ?? UUID().uuidString,
+            draftID: form.draftId, draftVersion: form.version, attachments: attachments.map(AttachmentModel.init),
+            attachmentTypes: AttachmentModel.accept(messaging.context.organization.attachmentLimits),
+            sendKey: form.sendKey ?? UUID().uuidString,
             errors: errors,
             errorSummary: Array(errors.values), replyNotice: context.organization.replyNotice,
             urgentNotice: context.organization.urgentNotice)

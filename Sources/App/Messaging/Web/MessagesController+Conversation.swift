@@ -78,7 +78,8 @@ extension MessagesController {
                 TimelineItemModel(
                     isMessage: true, byline: message.byline, time: PageFormat.dateTime(message.createdAt, in: zone),
                     isoTime: PageFormat.iso(message.createdAt), html: message.bodyHTML, summary: "",
-                    fromCareTeam: message.side == "care_team")
+                    fromCareTeam: message.side == "care_team",
+                    attachments: message.attachments.map(AttachmentModel.init))
             )
         }
         items += detail.events.map { event in
@@ -86,7 +87,8 @@ extension MessagesController {
                 event.at,
                 TimelineItemModel(
                     isMessage: false, byline: event.by.name, time: PageFormat.dateTime(event.at, in: zone),
-                    isoTime: PageFormat.iso(event.at), html: "", summary: event.summary, fromCareTeam: false)
+                    isoTime: PageFormat.iso(event.at), html: "", summary: event.summary, fromCareTeam: false,
+                    attachments: [])
             )
         }
         items.sort { $0.0 < $1.0 }

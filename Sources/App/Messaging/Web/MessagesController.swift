@@ -12,7 +12,8 @@ struct MessagesController: RouteCollection {
         messages.get(use: index)
         messages.post("viewing", use: switchViewing)
         messages.get("new", use: compose)
-        messages.post(use: submitCompose)
+        messages.on(
+            .POST, body: .collect(maxSize: ByteCount(value: CSRFMiddleware.maxMultipartBytes)), use: submitCompose)
         messages.get(":conversationID", use: show)
         messages.post(":conversationID", "reply", use: reply)
         messages.get(":conversationID", "edit", use: edit)

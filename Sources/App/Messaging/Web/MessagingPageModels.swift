@@ -63,12 +63,47 @@ struct ComposePage: Encodable {
     let bodyJSON: String
     let draftID: String?
     let draftVersion: Int?
+    let attachments: [AttachmentModel]
+    /// The file input's `accept` list.
+    let attachmentTypes: String
     /// New for each rendering of the form: sending the same form twice sends once.
     let sendKey: String
     let errors: [String: String]
     let errorSummary: [String]
     let replyNotice: String
     let urgentNotice: String
+}
+
+/// A file as a page lists it: name, type, size and where to download it.
+struct AttachmentModel: Encodable {
+    let id: String
+    let filename: String
+    let typeLabel: String
+    let sizeText: String
+    let href: String
+
+    init(_ attachment: AttachmentResponse) {
+        id = attachment.id.uuidString
+        filename = attachment.filename
+        typeLabel = AttachmentKind.allCases.first { $0.contentType == attachment.contentType }?.label ?? "file"
+        sizeText = Self.size(attachment.size)
+        href = attachment.downloadUrl
+    }
+
+    static func size(_ bytes: Int) -> String {
+        switch bytes {
+        case ..<1000: "\(bytes) bytes"
+        case ..<1_000_000: "\((bytes + 500) / 1000) KB"
+        default: String(format: "%.1f MB", Double(bytes) / 1_000_000)
+        }
+    }
+
+    static func accept(_ limits: AttachmentLimits) -> String {
+        limits.allowed.sorted { $0.rawValue < $1.rawValue }.flatMap {
+            [$0.contentType] + $0.extensions.map { "." + $0 }
+        }
+        .joined(separator: ",")
+    }
 }
 
 struct TimelineItemModel: Encodable {
@@ -80,6 +115,7 @@ struct TimelineItemModel: Encodable {
     let html: String
     let summary: String
     let fromCareTeam: Bool
+    let attachments: [AttachmentModel]
 }
 
 struct ConversationPage: Encodable {
