@@ -26,6 +26,7 @@ public enum CareboxCommandLine {
             report("Carebox could not start: \(error)")
             return 1
         }
+        app.directory = DirectoryConfiguration(workingDirectory: installationDirectory(environment))
         var exitCode: Int32 = 0
         do {
             try await configure(app, config)
@@ -39,5 +40,23 @@ public enum CareboxCommandLine {
         }
         try? await app.asyncShutdown()
         return exitCode
+    }
+
+    /// Where `Resources/` and `Public/` are: `CAREBOX_HOME` if set, else the working directory if it has them, else
+    /// the package the running binary was built in (`…/.build/debug/carebox`), so `carebox` runs from anywhere.
+    static func installationDirectory(_ environment: [String: String]) -> String {
+        if let home = environment["CAREBOX_HOME"], !home.isEmpty { return home.hasSuffix("/") ? home : home + "/" }
+        let manager = FileManager.default
+        let current = manager.currentDirectoryPath
+        if manager.fileExists(atPath: current + "/Resources/Views") { return current + "/" }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        while folder.path != "/" {
+            if manager.fileExists(atPath: folder.appendingPathComponent("Resources/Views").path) {
+                return folder.path + "/"
+            }
+            folder.deleteLastPathComponent()
+        }
+        return current + "/"
     }
 }
