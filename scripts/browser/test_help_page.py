@@ -106,6 +106,7 @@ def test_a_closed_draft_is_found_in_drafts_and_sent_from_there(browser):
     write_message(browser, "Please renew my prescription.")
     # To save a draft, close the message draft without sending it.
     browser.button("Close").click()
+    wait_for(browser, lambda: "saved=1" in browser.driver.current_url)
     # You can view drafts in the Drafts folder by selecting Drafts from the drop-down list on the Inbox page.
     browser.link("Messages").click()
     Select(browser.labelled("Folder")).select_by_visible_text("Drafts")
@@ -299,3 +300,22 @@ def test_without_javascript_a_file_is_attached_with_the_form(plain_browser, tmp_
     browser.button("Send").click()
     wait_for(browser, lambda: "You can expect a reply by" in browser.text())
     assert "notes.txt" in browser.text()
+
+
+def test_a_reply_can_carry_an_attachment(browser, tmp_path):
+    path = tmp_path / "photo.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    choose_recipient(browser, "Omar Haddad")
+    write_message(browser, "Question first")
+    browser.button("Send").click()
+    wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
+    write_message(browser, "Here is the photo")
+    wait_for(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".save-state").text == "Saved")
+    browser.labelled("Add Attachment").send_keys(str(path))
+    wait_for(browser, lambda: "photo.png" in browser.driver.find_element(By.CSS_SELECTOR, "form .attachment-list").text)
+    browser.button("Send").click()
+    wait_for(browser, lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, ".timeline .message")) == 2)
+    assert "photo.png" in browser.driver.find_elements(By.CSS_SELECTOR, ".timeline .message")[1].text

@@ -15,9 +15,12 @@ extension MessagesController {
         var draftVersion: String?
         var sendKey: String?
         var action: String?
+        var attachment: File?
+        var removeAttachment: String?
 
         enum CodingKeys: String, CodingKey {
-            case action
+            case action, attachment
+            case removeAttachment = "remove_attachment"
             case bodyText = "body_text"
             case bodyJson = "body_json"
             case draftId = "draft_id"
@@ -35,30 +38,25 @@ extension MessagesController {
     @Sendable func reply(request: Request) async throws -> Response {
         let id = try request.uuidParameter("conversationID")
         let form = try request.content.decode(ReplyForm.self)
-        let drafts = try await request.drafts()
-        let draftID = form.draftId.flatMap(UUID.init(uuidString:))
         let input = DraftService.DraftInput(conversationId: id, body: form.body)
+        let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
+        let action = form.removeAttachment != nil ? "remove" : (form.action ?? "send")
         do {
-            if form.action == "save" {
-                if let draftID {
-                    _ = try await drafts.update(draftID, version: form.version, input)
-                } else {
-                    _ = try await drafts.create(input)
-                }
-                return request.redirect(to: "/messages/\(id.uuidString)", redirectType: .normal)
-            }
-            if let draftID {
-                guard let saved = try await drafts.update(draftID, version: form.version, input) else {
-                    throw MessagingError.nothingToSend
-                }
-                _ = try await drafts.send(draftID, version: saved.version)
-            } else {
+            guard form.draftId?.isEmpty == false || file != nil || action != "send" else {
                 _ = try await request.messaging().reply(to: id, body: form.body, idempotencyKey: form.sendKey)
+                return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
             }
+            let draft = try await saveDraft(
+                request, input, id: form.draftId, version: form.version, file: file, removing: form.removeAttachment)
+            guard action == "send" else {
+                return request.redirect(to: "/messages/\(id.uuidString)#reply-heading", redirectType: .normal)
+            }
+            guard let draft else { throw MessagingError.nothingToSend }
+            _ = try await request.drafts().send(draft.id, version: draft.version)
             return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
         } catch let error as MessagingError where error.field != nil {
             return try await renderConversation(
-                request, form: form, errors: ["body_text": error.message], status: .unprocessableEntity)
+                request, form: form, errors: [Self.formField(error.field!): error.message], status: error.status)
         }
     }
 
@@ -108,6 +106,8 @@ extension MessagesController {
             expectedReplyNotice: lastFromPatientSide ? detail.expectedReplyNotice : nil,
             justSent: (try? request.query.get(String.self, at: "sent")) != nil,
             replyText: form?.bodyText ?? replyDraft?.body?.plainText ?? "",
+            attachments: (replyDraft?.attachments ?? []).map(AttachmentModel.init),
+            attachmentTypes: AttachmentModel.accept(context.organization.attachmentLimits),
             replyDraftID: form?.draftId ?? replyDraft?.id.uuidString,
             replyDraftVersion: form?.version ?? replyDraft?.version,
             sendKey: form?.sendKey ?? UUID().uuidString, errors: errors,

@@ -15,7 +15,10 @@ struct MessagesController: RouteCollection {
         messages.on(
             .POST, body: .collect(maxSize: ByteCount(value: CSRFMiddleware.maxMultipartBytes)), use: submitCompose)
         messages.get(":conversationID", use: show)
-        messages.post(":conversationID", "reply", use: reply)
+        messages.on(
+            .POST, ":conversationID", "reply",
+            body: .collect(maxSize: ByteCount(value: CSRFMiddleware.maxMultipartBytes)),
+            use: reply)
         messages.get(":conversationID", "edit", use: edit)
         messages.post(":conversationID", "edit", use: submitEdit)
         messages.post(":conversationID", "archive", use: archive)

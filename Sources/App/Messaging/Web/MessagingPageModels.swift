@@ -131,6 +131,9 @@ struct ConversationPage: Encodable {
     let expectedReplyNotice: String?
     let justSent: Bool
     let replyText: String
+    /// Files in the reply being written.
+    let attachments: [AttachmentModel]
+    let attachmentTypes: String
     let replyDraftID: String?
     let replyDraftVersion: Int?
     let sendKey: String
