@@ -15,4 +15,5 @@ func routes(_ app: Application) throws {
     try signedInAPI.register(collection: APITokensController())
     try signedInAPI.register(collection: MessagingAPIController())
     try signedInAPI.register(collection: AttachmentsAPIController())
+    try signedInAPI.register(collection: CareTeamAPIController())
 }

@@ -6,6 +6,7 @@ public enum ConversationRules {
     public static func side(of actor: MessagingActor, in conversation: ConversationFacts) -> ConversationSide? {
         if actor.roles.contains(.patient) && conversation.patientID == actor.userID { return .patient }
         if actor.proxyFor.contains(conversation.patientID) && !conversation.confidential { return .proxy }
+        if conversation.assignee == actor.userID && actor.roles.contains(where: \.isCareTeam) { return .careTeam }
         switch conversation.recipient {
         case .provider(let provider) where provider == actor.userID && actor.roles.contains(.provider):
             return .careTeam
@@ -50,6 +51,33 @@ public enum ConversationRules {
         -> Bool
     {
         type.allowsConfidentiality && actor.roles.contains(.patient) && actor.userID == patientID
+    }
+
+    /// The care team works a conversation: claims it, assigns it, marks it Done or reopens it.
+    public static func canWork(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        side(of: actor, in: conversation) == .careTeam
+    }
+
+    /// Who a conversation may be assigned to: a member of the pool it is addressed to, or a provider with an active
+    /// care relationship with the patient. `poolMembers` are the members of the conversation's pool, if any.
+    public static func canBeAssigned(
+        to assignee: UserID, roles: Set<Role>, poolMembers: Set<UserID>, providersForPatient: Set<UserID>
+    ) -> Bool {
+        (poolMembers.contains(assignee) && roles.contains(where: \.isCareTeam))
+            || (providersForPatient.contains(assignee) && roles.contains(.provider))
+    }
+
+    /// Care-team-started conversations: a provider with a care relationship to the patient, addressed from themselves;
+    /// or a pool member, from their pool, for any patient of the organisation.
+    public static func canStartAsCareTeam(
+        _ actor: MessagingActor, from recipient: Recipient, providersForPatient: Set<UserID>
+    ) -> Bool {
+        switch recipient {
+        case .provider(let provider):
+            provider == actor.userID && actor.roles.contains(.provider) && providersForPatient.contains(provider)
+        case .pool(let pool):
+            actor.pools.contains(pool) && actor.roles.contains(where: \.isCareTeam)
+        }
     }
 
     /// Archiving hides a conversation for the actor only; anyone who sees it may.

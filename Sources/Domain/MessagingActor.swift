@@ -28,11 +28,14 @@ public struct ConversationFacts: Hashable, Sendable {
     public let patientID: UserID
     public let recipient: Recipient
     public let confidential: Bool
+    /// The care-team member it is assigned to, who sees it even when it is addressed to someone else.
+    public let assignee: UserID?
 
-    public init(patientID: UserID, recipient: Recipient, confidential: Bool) {
+    public init(patientID: UserID, recipient: Recipient, confidential: Bool, assignee: UserID? = nil) {
         self.patientID = patientID
         self.recipient = recipient
         self.confidential = confidential
+        self.assignee = assignee
     }
 }
 

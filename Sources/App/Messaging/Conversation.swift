@@ -26,6 +26,14 @@ final class Conversation: Model, @unchecked Sendable {
     @Field(key: "expected_reply_by") var expectedReplyBy: String
     /// Bumped by every change of details, for `If-Match`.
     @Field(key: "version") var version: Int
+    /// The care-team member who has taken it on.
+    @OptionalParent(key: "assignee_id") var assignee: User?
+    /// When the care team marked it Done; nil while open.
+    @OptionalField(key: "done_at") var doneAt: Date?
+    /// When a care-team member last opened it: the patient's "Read by care team".
+    @OptionalField(key: "care_team_read_at") var careTeamReadAt: Date?
+    @OptionalField(key: "last_patient_message_at") var lastPatientMessageAt: Date?
+    @OptionalField(key: "last_care_team_message_at") var lastCareTeamMessageAt: Date?
 
     @Children(for: \.$conversation) var messages: [Message]
 
@@ -48,7 +56,15 @@ final class Conversation: Model, @unchecked Sendable {
     }
 
     var facts: ConversationFacts {
-        ConversationFacts(patientID: UserID($patient.id), recipient: recipient, confidential: confidential)
+        ConversationFacts(
+            patientID: UserID($patient.id), recipient: recipient, confidential: confidential,
+            assignee: $assignee.id.map(UserID.init))
+    }
+
+    /// The patient side wrote last and the care team has not answered yet.
+    var awaitingCareTeam: Bool {
+        guard let patientSide = lastPatientMessageAt else { return false }
+        return lastCareTeamMessageAt.map { $0 < patientSide } ?? true
     }
 }
 

@@ -13,7 +13,13 @@ struct ConversationPresenter {
     {
         guard !conversations.isEmpty else { return [] }
         let people = try await names(
-            Set(conversations.flatMap { [$0.$patient.id] + ($0.$recipientProvider.id.map { [$0] } ?? []) }))
+            Set(
+                conversations.flatMap {
+                    [$0.$patient.id] + [$0.$recipientProvider.id, $0.$assignee.id].compactMap { $0 }
+                }))
+        let birthDates = try await User.query(on: db).filter(\.$id ~~ conversations.map(\.$patient.id)).all()
+            .reduce(into: [UUID: String]()) { $0[$1.id!] = $1.birthDate }
+        let today = context.today.description
         let poolIDs = Set(conversations.compactMap(\.$recipientPool.id))
         let pools = poolIDs.isEmpty ? [] : try await Pool.query(on: db).filter(\.$id ~~ Array(poolIDs)).all()
         let poolNames = Dictionary(uniqueKeysWithValues: pools.map { ($0.id!, $0.name) })
@@ -45,7 +51,15 @@ struct ConversationPresenter {
                 recipient: recipient, confidential: conversation.confidential, status: conversation.status.rawValue,
                 lastMessageAt: conversation.lastMessageAt, expectedReplyBy: conversation.expectedReplyBy,
                 unread: state?.lastReadAt.map { $0 < conversation.lastMessageAt } ?? true,
-                archived: state?.archivedAt != nil)
+                archived: state?.archivedAt != nil,
+                assignee: conversation.$assignee.id.map { PersonResponse(id: $0, name: people[$0] ?? "") },
+                doneAt: conversation.doneAt,
+                readByCareTeamAt: conversation.careTeamReadAt.flatMap { read in
+                    conversation.lastPatientMessageAt.map { read >= $0 } ?? true ? read : nil
+                },
+                overdue: conversation.status == .open && conversation.awaitingCareTeam
+                    && conversation.expectedReplyBy < today,
+                patientBirthDate: birthDates[conversation.$patient.id] ?? nil)
         }
     }
 

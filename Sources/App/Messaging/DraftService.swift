@@ -137,9 +137,7 @@ struct DraftService {
 
         if let conversationID = draft.$conversation.id {
             let conversation = try await MessagingQueries.visibleConversation(conversationID, context, on: db)
-            guard let side = ConversationRules.side(of: context.actor, in: conversation.facts) else {
-                throw MessagingError.notFound
-            }
+            let side = try await messaging.replySide(in: conversation)
             guard let body else { throw MessagingError.nothingToSend }
             let document = try body.validated()
             let messageID = try await writes.transaction(on: db) { db in

@@ -30,6 +30,7 @@ enum MessagingQueries {
                 if !actor.pools.isEmpty && actor.roles.contains(where: \.isCareTeam) {
                     or.filter(\.$recipientPool.$id ~~ actor.pools.map(\.uuid))
                 }
+                if actor.roles.contains(where: \.isCareTeam) { or.filter(\.$assignee.$id == context.userID) }
             }
         if let patient { query.filter(\.$patient.$id == patient) }
         return query

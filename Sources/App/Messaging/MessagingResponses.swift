@@ -43,6 +43,15 @@ struct ConversationSummaryResponse: Content {
     let expectedReplyBy: String
     let unread: Bool
     let archived: Bool
+    /// The care-team member who has taken it on.
+    let assignee: PersonResponse?
+    let doneAt: Date?
+    /// When a care-team member last opened it after the patient side last wrote: "Read by care team".
+    let readByCareTeamAt: Date?
+    /// Open, the patient side is waiting, and the expected reply date has passed.
+    let overdue: Bool
+    /// For the care team: the patient's date of birth.
+    let patientBirthDate: String?
 }
 
 struct MessageResponse: Content {

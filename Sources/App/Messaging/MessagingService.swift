@@ -66,7 +66,12 @@ struct MessagingService {
     func validateStart(_ input: StartInput) async throws -> ValidatedStart {
         let actor = context.actor
         let patient = input.patientId ?? context.userID
-        guard ConversationRules.canStart(actor, for: UserID(patient)) else { throw MessagingError.notFound }
+        guard ConversationRules.canStart(actor, for: UserID(patient)) else {
+            if actor.roles.contains(where: \.isCareTeam) {
+                return try await validateCareTeamStart(input, patient: patient)
+            }
+            throw MessagingError.notFound
+        }
         let (type, rule) = try await directory.messageType(input.messageTypeId)
         guard let recipient = input.recipient?.recipient else { throw MessagingError.recipientRequired }
         guard try await directory.eligible(for: patient, type: rule).contains(recipient) else {
@@ -83,6 +88,51 @@ struct MessagingService {
             confidential: confidential, body: try body.validated(), side: patient == context.userID ? .patient : .proxy)
     }
 
+    /// The side the actor replies from. The patient side cannot reply to a provider whose care relationship with the
+    /// patient has ended: the reply would reach someone who no longer looks after them (docs/care-team.md).
+    func replySide(in conversation: Conversation) async throws -> ConversationSide {
+        guard let side = ConversationRules.side(of: context.actor, in: conversation.facts) else {
+            throw MessagingError.notFound
+        }
+        if side != .careTeam, case .provider(let provider) = conversation.recipient,
+            !(try await CareTeamService.providers(for: conversation.$patient.id, on: context.today, db: db))
+                .contains(provider)
+        {
+            throw Self.relationshipEnded
+        }
+        return side
+    }
+
+    static let relationshipEnded = MessagingError(
+        .unprocessableEntity, "care_relationship_ended",
+        "You can no longer reply here because your care relationship with this provider has ended. "
+            + "Your draft is kept. Please call the provider's office.", field: "body")
+
+    /// A provider writing to one of their patients, or a pool member to a patient of the organisation. The
+    /// conversation is addressed from the provider or the pool, so the patient's replies go back there.
+    private func validateCareTeamStart(_ input: StartInput, patient: UUID) async throws -> ValidatedStart {
+        guard
+            let patientUser = try await User.query(on: db).filter(\.$id == patient)
+                .filter(\.$organization.$id == context.organization.id).with(\.$roleGrants).first(),
+            patientUser.roleGrants.contains(where: { $0.role == .patient })
+        else { throw MessagingError.notFound }
+        let (type, _) = try await directory.messageType(input.messageTypeId)
+        guard let from = input.recipient?.recipient else { throw MessagingError.recipientRequired }
+        let providers = try await CareTeamService.providers(for: patient, on: context.today, db: db)
+        guard ConversationRules.canStartAsCareTeam(context.actor, from: from, providersForPatient: providers) else {
+            throw MessagingError(
+                .unprocessableEntity, "care_team_start_not_allowed",
+                "You can write to patients you have a care relationship with, or for a pool you belong to.",
+                field: "recipient")
+        }
+        if input.confidential == true { throw MessagingError.confidentialityNotAllowed }
+        guard let body = input.body else { throw MessagingError.nothingToSend }
+        return ValidatedStart(
+            patient: patient, typeID: try type.requireID(), recipient: from,
+            subject: try SubjectInput.clean(input.subject),
+            confidential: false, body: try body.validated(), side: .careTeam)
+    }
+
     /// Adds a reply. A retry with the same idempotency key returns the first reply instead of adding another.
     func reply(to conversationID: UUID, body: MessageBodyInput?, idempotencyKey: String?) async throws
         -> (message: MessageResponse, created: Bool)
@@ -93,9 +143,7 @@ struct MessagingService {
             guard existing.$conversation.id == conversationID else { throw MessagingError.idempotencyKeyInvalid }
             return (try await messageResponse(existing.id!, in: conversationID), false)
         }
-        guard let side = ConversationRules.side(of: context.actor, in: conversation.facts) else {
-            throw MessagingError.notFound
-        }
+        let side = try await replySide(in: conversation)
         guard let body else { throw MessagingError.nothingToSend }
         let document = try body.validated()
         let context = self.context
@@ -132,6 +180,11 @@ struct MessagingService {
         conversation.lastMessageAt = context.now
         conversation.expectedReplyBy = expectedReply(context).description
         conversation.version = 1
+        if validated.side == .careTeam {
+            conversation.lastCareTeamMessageAt = context.now
+        } else {
+            conversation.lastPatientMessageAt = context.now
+        }
         try await conversation.create(on: db)
         let id = try conversation.requireID()
         try await insertMessage(in: id, document: validated.body, side: validated.side, key: key, context, on: db)
@@ -148,7 +201,13 @@ struct MessagingService {
     ) async throws -> UUID {
         let id = try await insertMessage(in: conversationID, document: document, side: side, key: key, context, on: db)
         let update = Conversation.query(on: db).filter(\.$id == conversationID).set(\.$lastMessageAt, to: context.now)
-        if side != .careTeam { update.set(\.$expectedReplyBy, to: expectedReply(context).description) }
+        if side == .careTeam {
+            update.set(\.$lastCareTeamMessageAt, to: context.now)
+        } else {
+            // A patient's reply to a Done conversation reopens it (docs/care-team.md).
+            update.set(\.$expectedReplyBy, to: expectedReply(context).description)
+                .set(\.$lastPatientMessageAt, to: context.now).set(\.$doneAt, to: nil).set(\.$status, to: .open)
+        }
         try await update.update()
         try await markRead(conversationID, context, on: db)
         try await context.audit("message.send", "message", id, actingFor: patient, on: db)
@@ -200,8 +259,13 @@ struct MessagingService {
         let conversation = try await MessagingQueries.visibleConversation(id, context, on: db)
         let context = self.context
         if markRead {
+            let byCareTeam = ConversationRules.side(of: context.actor, in: conversation.facts) == .careTeam
             try await writes.transaction(on: db) { db in
                 try await Self.markRead(id, context, on: db)
+                if byCareTeam {
+                    try await Conversation.query(on: db).filter(\.$id == id).set(\.$careTeamReadAt, to: context.now)
+                        .update()
+                }
                 try await context.audit(
                     "conversation.read", "conversation", id, actingFor: conversation.$patient.id, on: db)
             }

@@ -23,5 +23,6 @@ enum CareboxMigrations {
         CreateAuditEvents(),
         CreateAPITokens(),
         CreateAttachments(),
+        AddCareTeamFieldsToConversations(),
     ]
 }
