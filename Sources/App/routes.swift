@@ -8,6 +8,7 @@ func routes(_ app: Application) throws {
     let signedIn = web.grouped(RequireSignIn())
     try signedIn.register(collection: HomeController())
     try signedIn.register(collection: MessagesController())
+    try signedIn.register(collection: CareTeamController())
 
     let api = app.grouped("api", "v1")
     try api.register(collection: OpenAPIController())

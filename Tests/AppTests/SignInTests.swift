@@ -47,7 +47,7 @@ import Vapor
         try await withDemo { app in
             try await TestBrowser.open(app) { browser in
                 try await browser.signIn("alex")
-                #expect(try await browser.get("/care-team").status == .forbidden)
+                #expect(try await browser.get("/care-team").status == .notFound)
             }
         }
     }

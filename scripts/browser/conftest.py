@@ -6,7 +6,7 @@ import time
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 
 BASE = os.environ.get("CAREBOX_URL", "http://127.0.0.1:8080")
@@ -60,7 +60,7 @@ class Browser:
         for _ in range(10):
             try:
                 return self.driver.find_element(By.TAG_NAME, "body").text
-            except StaleElementReferenceException:
+            except WebDriverException:  # the page changed under the read (stale or replaced node)
                 time.sleep(0.2)
         return ""
 

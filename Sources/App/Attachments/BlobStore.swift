@@ -151,15 +151,12 @@ struct DirectoryBlobStore: BlobStore {
         try await NIOThreadPool.singleton.runIfActive {
             let manager = FileManager.default
             try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if manager.fileExists(atPath: destination.path) {
-                try manager.removeItem(at: writer.temporaryURL)  // the same content is stored already
-            } else {
-                guard rename(writer.temporaryURL.path, destination.path) == 0 else { throw BlobError.missing }
-                let directory = open(destination.deletingLastPathComponent().path, O_RDONLY)
-                if directory >= 0 {
-                    fsync(directory)
-                    close(directory)
-                }
+            // Replacing an existing copy of the same content is deliberate: it is then encrypted with the current key.
+            guard rename(writer.temporaryURL.path, destination.path) == 0 else { throw BlobError.missing }
+            let directory = open(destination.deletingLastPathComponent().path, O_RDONLY)
+            if directory >= 0 {
+                fsync(directory)
+                close(directory)
             }
         }
         return sha

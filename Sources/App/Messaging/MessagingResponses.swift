@@ -54,6 +54,16 @@ struct ConversationSummaryResponse: Content {
     let patientBirthDate: String?
 }
 
+extension ConversationSummaryResponse {
+    /// The facts the rules decide by, as the response states them.
+    var facts: ConversationFacts {
+        ConversationFacts(
+            patientID: UserID(patient.id),
+            recipient: recipient.kind == .pool ? .pool(PoolID(recipient.id)) : .provider(UserID(recipient.id)),
+            confidential: confidential, assignee: assignee.map { UserID($0.id) })
+    }
+}
+
 struct MessageResponse: Content {
     let id: UUID
     let author: PersonResponse

@@ -91,14 +91,28 @@ extension MessagesController {
         }
         items.sort { $0.0 < $1.0 }
         let lastFromPatientSide = detail.messages.last.map { $0.side != "care_team" } ?? false
-        let facts = ConversationFacts(
-            patientID: UserID(detail.conversation.patient.id),
-            recipient: detail.conversation.recipient.kind == .pool
-                ? .pool(PoolID(detail.conversation.recipient.id)) : .provider(UserID(detail.conversation.recipient.id)),
-            confidential: detail.conversation.confidential)
+        let facts = detail.conversation.facts
 
+        let summary = detail.conversation
+        let onCareTeam = ConversationRules.side(of: context.actor, in: facts) == .careTeam
+        var panel: CareTeamPanel?
+        if onCareTeam {
+            let assignees = try await request.careTeam().assignees(for: id)
+            panel = CareTeamPanel(
+                patientName: summary.patient.name, birthDate: summary.patientBirthDate ?? "unknown",
+                writtenByProxy: detail.messages.contains { $0.side == "proxy" },
+                status: summary.status == "closed" ? "Done" : "Open", assignee: summary.assignee?.name ?? "Unassigned",
+                dueBy: ConversationPresenter.longDate(summary.expectedReplyBy), overdue: summary.overdue,
+                canClaim: summary.assignee?.id != context.userID, isDone: summary.status == "closed",
+                assignees: assignees.map {
+                    OptionModel(
+                        value: $0.id.uuidString, label: $0.name, detail: nil, selected: $0.id == summary.assignee?.id)
+                })
+        }
         let page = ConversationPage(
-            layout: try await LayoutModel.make(request, title: detail.conversation.title), id: id.uuidString,
+            layout: try await LayoutModel.make(request, title: detail.conversation.title), careTeam: panel,
+            readByCareTeam: onCareTeam ? nil : summary.readByCareTeamAt.map { PageFormat.dateTime($0, in: zone) },
+            id: id.uuidString,
             title: detail.conversation.title, patientName: detail.conversation.patient.name,
             recipient: detail.conversation.recipient.name, messageType: detail.conversation.messageType,
             confidential: detail.conversation.confidential,
@@ -159,11 +173,7 @@ extension MessagesController {
     ) async throws -> Response {
         let context = messaging.context
         let conversation = detail.conversation
-        let facts = ConversationFacts(
-            patientID: UserID(conversation.patient.id),
-            recipient: conversation.recipient.kind == .pool
-                ? .pool(PoolID(conversation.recipient.id)) : .provider(UserID(conversation.recipient.id)),
-            confidential: conversation.confidential)
+        let facts = conversation.facts
         guard ConversationRules.canEditDetails(context.actor, facts) else { throw MessagingError.forbidden }
         let type = try await messaging.messageTypes().first { $0.name == conversation.messageType }
         var recipients = try await messaging.recipients(

@@ -118,8 +118,25 @@ struct TimelineItemModel: Encodable {
     let attachments: [AttachmentModel]
 }
 
+/// What the care team sees above a conversation, and the buttons that work it.
+struct CareTeamPanel: Encodable {
+    let patientName: String
+    let birthDate: String
+    let writtenByProxy: Bool
+    let status: String
+    let assignee: String
+    let dueBy: String
+    let overdue: Bool
+    let canClaim: Bool
+    let isDone: Bool
+    let assignees: [OptionModel]
+}
+
 struct ConversationPage: Encodable {
     let layout: LayoutModel
+    let careTeam: CareTeamPanel?
+    /// "Nov 25, 2026, 9:10 AM", for the patient side once the care team has opened it.
+    let readByCareTeam: String?
     let id: String
     let title: String
     let patientName: String

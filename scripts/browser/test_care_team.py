@@ -1,0 +1,68 @@
+"""The care team's side in a real browser: Nurse Triage works a Medical Question, Dr. Chen writes to Sam."""
+import uuid
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from test_help_page import choose_recipient, choose_type, wait_for, write_message
+
+
+def test_nurse_triage_claims_replies_and_marks_done_and_alex_sees_it(browser):
+    marker = f"triage-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    choose_type(browser, "Medical Question")
+    choose_recipient(browser, "Nurse Triage")
+    browser.labelled("Subject").send_keys(marker)
+    write_message(browser, "I have a rash on my arm")
+    browser.button("Send").click()
+    wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
+    conversation_url = browser.driver.current_url.split("?")[0]
+    browser.button("Sign Out").click()
+
+    browser.sign_in("ntorres")
+    assert browser.driver.find_element(By.TAG_NAME, "h1").text == "In Basket"
+    browser.driver.find_element(By.XPATH, "//nav[@aria-label='In Basket filters']//a[contains(., 'Nurse Triage')]").click()
+    row = browser.driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{marker}']]")
+    assert "Alex Rivera" in row.text and "1988-04-12" in row.text and "Medical Question" in row.text
+    browser.shot("10-in-basket")
+    row.find_element(By.LINK_TEXT, "Alex Rivera").click()
+    assert "born 1988-04-12" in browser.text()
+    browser.button("Claim").click()
+    wait_for(browser, lambda: "Assignee: Nina Torres, RN" in browser.text())
+    write_message(browser, "Please send a photo of the rash.")
+    browser.button("Send").click()
+    wait_for(browser, lambda: "Please send a photo of the rash." in browser.text())
+    browser.button("Mark as Done").click()
+    wait_for(browser, lambda: "Status: Done" in browser.text())
+    browser.shot("11-care-team-conversation")
+    browser.button("Sign Out").click()
+
+    browser.sign_in("alex")
+    badge = browser.driver.find_element(By.CSS_SELECTOR, ".nav-messages")
+    assert badge.get_attribute("aria-label") == "Messages, 1 unread"
+    browser.driver.get(conversation_url)
+    assert "Please send a photo of the rash." in browser.text()
+    assert "Read by care team" in browser.text()
+
+
+def test_dr_chen_writes_to_sam_and_jordan_answers_for_him(browser):
+    marker = f"sam-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("mchen")
+    browser.link("New Message").click()
+    Select(browser.labelled("Patient")).select_by_visible_text("Sam Rivera (born 2016-02-03)")
+    Select(browser.labelled("Message")).select_by_visible_text("General Message")
+    browser.labelled("Subject").send_keys(marker)
+    write_message(browser, "Sam is due for his vaccines.")
+    browser.button("Send").click()
+    wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
+    browser.button("Sign Out").click()
+
+    browser.sign_in("jordan")
+    browser.link("Messages").click()
+    Select(browser.labelled("Viewing:")).select_by_visible_text("Sam Rivera (parent)")
+    wait_for(browser, lambda: marker in browser.text())
+    browser.driver.find_element(By.PARTIAL_LINK_TEXT, marker).click()
+    write_message(browser, "Thank you, we will book it.")
+    browser.button("Send").click()
+    wait_for(browser, lambda: "Jordan Rivera on behalf of Sam Rivera" in browser.text())
