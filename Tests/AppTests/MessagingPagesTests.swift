@@ -110,4 +110,26 @@ import Vapor
             }
         }
     }
+
+    @Test func onceTheCareRelationshipEndsThePageExplainsInsteadOfOfferingAReply() async throws {
+        try await withDemo { app in
+            let ids = try await DemoIDs.load(app.db)
+            try await TestBrowser.open(app) { browser in
+                let alex = try await APIClient.signedIn("alex", app: app, browser: browser)
+                let started: ConversationResponse = try await alex.send(
+                    .POST, "/conversations", json: ids.start("General Message", to: ids.provider("ohaddad"))
+                ).decode()
+                let relationship = try await CareRelationship.query(on: app.db)
+                    .filter(\.$provider.$id == ids.users["ohaddad"]!).first()!
+                relationship.activeUntil = "2020-06-30"
+                try await relationship.save(on: app.db)
+
+                try await browser.signIn("alex")
+                let page = try await browser.get("/messages/\(started.conversation.id)")
+                #expect(page.body.contains("your care relationship with this provider has ended"))
+                #expect(page.body.contains("call the provider&#39;s office."))
+                #expect(!page.body.contains(#"action="/messages/\#(started.conversation.id)/reply""#))
+            }
+        }
+    }
 }

@@ -109,9 +109,18 @@ extension MessagesController {
                         value: $0.id.uuidString, label: $0.name, detail: nil, selected: $0.id == summary.assignee?.id)
                 })
         }
+        var replyBlocked: String?
+        if let conversation = try? await MessagingQueries.visibleConversation(id, context, on: request.db) {
+            do {
+                _ = try await messaging.replySide(in: conversation)
+            } catch let error as MessagingError {
+                replyBlocked = error.message
+            }
+        }
         let page = ConversationPage(
             layout: try await LayoutModel.make(request, title: detail.conversation.title), careTeam: panel,
             readByCareTeam: onCareTeam ? nil : summary.readByCareTeamAt.map { PageFormat.dateTime($0, in: zone) },
+            replyBlocked: replyBlocked,
             id: id.uuidString,
             title: detail.conversation.title, patientName: detail.conversation.patient.name,
             recipient: detail.conversation.recipient.name, messageType: detail.conversation.messageType,

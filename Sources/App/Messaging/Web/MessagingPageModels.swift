@@ -137,6 +137,8 @@ struct ConversationPage: Encodable {
     let careTeam: CareTeamPanel?
     /// "Nov 25, 2026, 9:10 AM", for the patient side once the care team has opened it.
     let readByCareTeam: String?
+    /// Why replying is not possible here, in place of the reply box.
+    let replyBlocked: String?
     let id: String
     let title: String
     let patientName: String
