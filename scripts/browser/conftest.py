@@ -8,6 +8,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ.get("CAREBOX_URL", "http://127.0.0.1:8080")
 SHOTS = pathlib.Path(os.environ.get("CAREBOX_SCREENSHOTS", "/tmp/carebox-screenshots"))
@@ -47,13 +49,26 @@ class Browser:
     def button(self, text):
         return self.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']")
 
+    def submit(self, text):
+        """Presses a button that loads a new page, and waits for the new page."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        self.button(text).click()
+        WebDriverWait(self.driver, 10).until(staleness_of(page))
+
     def link(self, text):
         return self.driver.find_element(By.XPATH, f"//a[normalize-space()='{text}' or .//text()[normalize-space()='{text}']]")
 
     def labelled(self, label):
-        """The control a visible label names, as a person finds it."""
-        element = self.driver.find_element(By.XPATH, f"//label[normalize-space()='{label}' or normalize-space(text())='{label}']")
-        return self.driver.find_element(By.ID, element.get_attribute("for"))
+        """The control a visible label names, as a person finds it (read again if the page was still changing)."""
+        for attempt in range(10):
+            try:
+                element = self.driver.find_element(
+                    By.XPATH, f"//label[normalize-space()='{label}' or normalize-space(text())='{label}']")
+                return self.driver.find_element(By.ID, element.get_attribute("for"))
+            except WebDriverException:
+                if attempt == 9:
+                    raise
+                time.sleep(0.2)
 
     def text(self):
         """The page's visible text, read again if the page changed under the read."""
