@@ -43,7 +43,7 @@ struct CareTeamController: RouteCollection {
         return try await request.view.render("in-basket", page)
     }
 
-    struct ComposeForm: Content {
+    struct NewMessageForm: Content {
         var patient: String?
         var from: String?
         var messageType: String?
@@ -62,12 +62,12 @@ struct CareTeamController: RouteCollection {
     }
 
     @Sendable func compose(request: Request) async throws -> View {
-        try await renderCompose(request, form: ComposeForm(), errors: [:])
+        try await renderCompose(request, form: NewMessageForm(), errors: [:])
     }
 
     @Sendable func send(request: Request) async throws -> Response {
-        let form = try request.content.decode(ComposeForm.self)
-        let body = MessagesController.ComposeForm(bodyText: form.bodyText, bodyJson: form.bodyJson).body
+        let form = try request.content.decode(NewMessageForm.self)
+        let body = MessagesController.MessageForm(bodyText: form.bodyText, bodyJson: form.bodyJson).body
         let input = MessagingService.StartInput(
             patientId: form.patient.flatMap(UUID.init(uuidString:)),
             messageTypeId: form.messageType.flatMap(UUID.init(uuidString:)),
@@ -87,7 +87,8 @@ struct CareTeamController: RouteCollection {
 
     /// The patients this care-team member may write to: a provider's patients, and for pool members every patient of
     /// the organisation. Names and dates of birth, so two people with one name can be told apart.
-    private func renderCompose(_ request: Request, form: ComposeForm, errors: [String: String]) async throws -> View {
+    private func renderCompose(_ request: Request, form: NewMessageForm, errors: [String: String]) async throws -> View
+    {
         let messaging = try await request.messaging()
         let context = messaging.context
         guard context.actor.roles.contains(where: \.isCareTeam) else { throw MessagingError.notFound }

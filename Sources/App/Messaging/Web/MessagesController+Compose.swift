@@ -3,9 +3,10 @@ import Fluent
 import Vapor
 
 extension MessagesController {
-    /// What the New Message form posts. `action` is the button pressed: Send, Close (keep as draft) or Next (show the
+    /// What the New Message and reply forms post (a reply uses the body, draft and attachment fields). `action` is
+    /// the button pressed: Send, Close (keep as draft) or Next (show the
     /// recipients for the chosen type, for browsers without JavaScript).
-    struct ComposeForm: Content {
+    struct MessageForm: Content {
         var patient: String?
         var messageType: String?
         var recipient: String?
@@ -54,7 +55,7 @@ extension MessagesController {
 
     @Sendable func compose(request: Request) async throws -> Response {
         let messaging = try await request.messaging()
-        var form = ComposeForm()
+        var form = MessageForm()
         var attachments: [AttachmentResponse] = []
         if let draftID = try request.uuidQuery("draft") {
             let draft = try await request.drafts().get(draftID)
@@ -77,7 +78,7 @@ extension MessagesController {
 
     @Sendable func submitCompose(request: Request) async throws -> Response {
         let messaging = try await request.messaging()
-        let form = try request.content.decode(ComposeForm.self)
+        let form = try request.content.decode(MessageForm.self)
         do {
             let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
             let action = form.removeAttachment != nil ? "remove" : (form.action ?? "")
@@ -154,7 +155,7 @@ extension MessagesController {
     }
 
     func renderCompose(
-        _ request: Request, _ messaging: MessagingService, form: ComposeForm, attachments: [AttachmentResponse]? = nil,
+        _ request: Request, _ messaging: MessagingService, form: MessageForm, attachments: [AttachmentResponse]? = nil,
         errors: [String: String], status: HTTPResponseStatus
     ) async throws -> Response {
         var attachments = attachments ?? []

@@ -7,37 +7,9 @@ extension MessagesController {
         try await renderConversation(request, form: nil, errors: [:], status: .ok)
     }
 
-    struct ReplyForm: Content {
-        var bodyText: String?
-        var bodyJson: String?
-        var draftId: String?
-        /// Text, since the field is empty until the first save.
-        var draftVersion: String?
-        var sendKey: String?
-        var action: String?
-        var attachment: File?
-        var removeAttachment: String?
-
-        enum CodingKeys: String, CodingKey {
-            case action, attachment
-            case removeAttachment = "remove_attachment"
-            case bodyText = "body_text"
-            case bodyJson = "body_json"
-            case draftId = "draft_id"
-            case draftVersion = "draft_version"
-            case sendKey = "send_key"
-        }
-
-        var version: Int? { draftVersion.flatMap { Int($0) } }
-
-        var body: MessageBodyInput? {
-            ComposeForm(bodyText: bodyText, bodyJson: bodyJson).body
-        }
-    }
-
     @Sendable func reply(request: Request) async throws -> Response {
         let id = try request.uuidParameter("conversationID")
-        let form = try request.content.decode(ReplyForm.self)
+        let form = try request.content.decode(MessageForm.self)
         let input = DraftService.DraftInput(conversationId: id, body: form.body)
         let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
         let action = form.removeAttachment != nil ? "remove" : (form.action ?? "send")
@@ -60,7 +32,9 @@ extension MessagesController {
         }
     }
 
-    func renderConversation(_ request: Request, form: ReplyForm?, errors: [String: String], status: HTTPResponseStatus)
+    func renderConversation(
+        _ request: Request, form: MessageForm?, errors: [String: String], status: HTTPResponseStatus
+    )
         async throws -> Response
     {
         let messaging = try await request.messaging()
