@@ -27,6 +27,10 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         root: URL(fileURLWithPath: config.blobDirectory), key: SymmetricKey(data: config.attachmentKey))
     app.lifecycle.use(BlobCleanup())
 
+    // A message may hold 20,000 characters of rich text; JSON bodies up to 1 MB cover that with room to spare.
+    // Uploads stream and set their own limits.
+    app.routes.defaultMaxBodySize = "1mb"
+
     app.views.use(.leaf)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.standInPasswordHash = try app.password.hash(SessionStore.newToken())

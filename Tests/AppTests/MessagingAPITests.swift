@@ -306,4 +306,20 @@ import Vapor
             #expect(served == documented)
         }
     }
+
+    @Test func aMessageAtTheLengthLimitIsAcceptedAndOneOverIsRefused() async throws {
+        try await withAPI { app, _, ids, client in
+            let alex = try await client("alex")
+            let longest = String(repeating: "a", count: 20_000)
+            let accepted = try await alex.send(
+                .POST, "/conversations", json: ids.start("General Message", to: ids.provider("mchen"), body: longest))
+            #expect(accepted.status == .created)
+            let refused = try await alex.send(
+                .POST, "/conversations",
+                json: ids.start("General Message", to: ids.provider("mchen"), body: longest + "a"))
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.json["field"] as? String == "body")
+            #expect(try await Conversation.query(on: app.db).count() == 1)
+        }
+    }
 }
