@@ -322,4 +322,34 @@ import Vapor
             #expect(try await Conversation.query(on: app.db).count() == 1)
         }
     }
+
+    @Test func foldersPageWithACursorNewestFirst() async throws {
+        let clock = ManualClock(Self.wednesdayMorning)
+        try await withDemo(clock: clock) { app in
+            let ids = try await DemoIDs.load(app.db)
+            try await TestBrowser.open(app) { browser in
+                let alex = try await APIClient.signedIn("alex", app: app, browser: browser)
+                var started: [UUID] = []
+                for subject in ["First", "Second", "Third"] {
+                    clock.advance(by: 60)
+                    let conversation: ConversationResponse = try await alex.send(
+                        .POST, "/conversations",
+                        json: ids.start("General Message", to: ids.provider("mchen"), subject: subject)
+                    ).decode()
+                    started.append(conversation.conversation.id)
+                }
+                let first: ConversationPageResponse = try await alex.get("/conversations?limit=2").decode()
+                #expect(first.items.map(\.id) == [started[2], started[1]])
+                let cursor = try #require(first.nextCursor)
+                let second: ConversationPageResponse = try await alex.get(
+                    "/conversations?limit=2&cursor=\(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+                ).decode()
+                #expect(second.items.map(\.id) == [started[0]])
+                #expect(second.nextCursor == nil)
+                let bad = try await alex.get("/conversations?cursor=not-a-cursor")
+                #expect(bad.status == .unprocessableEntity)
+                #expect(bad.json["field"] as? String == "cursor")
+            }
+        }
+    }
 }
