@@ -8,7 +8,8 @@ public enum CareboxCommandLine {
         arguments: [String], environment: [String: String], report: @Sendable (String) -> Void = { print($0) }
     ) async -> Int32 {
         let command = arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "serve"
-        let profile: AppConfig.Profile = command == "demo" ? .demo : .production
+        // `demo` and the benchmark loader run on a developer's machine: they fill in what a laptop run needs.
+        let profile: AppConfig.Profile = ["demo", "bench-data"].contains(command) ? .demo : .production
 
         let config: AppConfig
         do {
