@@ -1,0 +1,18 @@
+-- A mix: 6 reads of the inbox, 2 conversation opens, 1 recipient search, 1 reply.
+local token = os.getenv("BENCH_TOKEN")
+local inbox = "/api/v1/conversations?limit=25"
+local conversation = os.getenv("BENCH_CONVERSATION")
+local search = os.getenv("BENCH_SEARCH")
+local counter = 0
+
+function request()
+  counter = counter + 1
+  local headers = { ["Authorization"] = "Bearer " .. token }
+  local slot = counter % 10
+  if slot < 6 then return wrk.format("GET", inbox, headers) end
+  if slot < 8 then return wrk.format("GET", conversation, headers) end
+  if slot < 9 then return wrk.format("GET", search, headers) end
+  headers["Content-Type"] = "application/json"
+  headers["Idempotency-Key"] = string.format("mix-%s-%d-%d", os.getenv("BENCH_RUN") or "0", math.random(1, 1e9), counter)
+  return wrk.format("POST", conversation .. "/messages", headers, '{"body":"Benchmark reply"}')
+end
