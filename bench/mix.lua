@@ -3,6 +3,7 @@ local token = os.getenv("BENCH_TOKEN")
 local inbox = "/api/v1/conversations?limit=25"
 local conversation = os.getenv("BENCH_CONVERSATION")
 local search = os.getenv("BENCH_SEARCH")
+local reply = os.getenv("BENCH_REPLY")
 local counter = 0
 
 function request()
@@ -14,5 +15,5 @@ function request()
   if slot < 9 then return wrk.format("GET", search, headers) end
   headers["Content-Type"] = "application/json"
   headers["Idempotency-Key"] = string.format("mix-%s-%d-%d", os.getenv("BENCH_RUN") or "0", math.random(1, 1e9), counter)
-  return wrk.format("POST", conversation .. "/messages", headers, '{"body":"Benchmark reply"}')
+  return wrk.format("POST", reply, headers, '{"body":"Benchmark reply"}')
 end
