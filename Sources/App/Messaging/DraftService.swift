@@ -57,6 +57,15 @@ struct DraftService {
         return try await responses(visible)
     }
 
+    /// This user's reply draft in a conversation the caller has already checked they may see: one indexed lookup,
+    /// for opening a conversation, instead of listing every draft.
+    func replyDraft(in conversationID: UUID) async throws -> DraftResponse? {
+        guard let draft = try await visibleDrafts().filter(\.$conversation.$id == conversationID).first() else {
+            return nil
+        }
+        return try await responses([draft])[0]
+    }
+
     /// Opening a draft reads message content, so it is audited.
     func get(_ id: UUID) async throws -> DraftResponse {
         let draft = try await draft(id)

@@ -42,7 +42,7 @@ extension MessagesController {
         let detail = try await messaging.show(id, markRead: form == nil)
         let context = messaging.context
         let zone = context.calendar.timeZone
-        let replyDraft = try await request.drafts().list(patient: nil).first { $0.conversationId == id }
+        let replyDraft = try await request.drafts().replyDraft(in: id)
 
         var items: [(Date, TimelineItemModel)] = detail.messages.map { message in
             (
