@@ -23,6 +23,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         app.writes = WriteSerializer(serialize: false)
     }
 
+    app.organizations = OrganizationCache()
     app.blobStore = try DirectoryBlobStore(
         root: URL(fileURLWithPath: config.blobDirectory), key: SymmetricKey(data: config.attachmentKey))
     app.lifecycle.use(BlobCleanup())

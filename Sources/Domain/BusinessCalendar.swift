@@ -5,10 +5,14 @@ import Foundation
 public struct BusinessCalendar: Sendable {
     public let timeZone: TimeZone
     public let holidays: Set<CalendarDate>
+    private let gregorian: Calendar
 
     public init(timeZone: TimeZone, holidays: Set<CalendarDate>) {
         self.timeZone = timeZone
         self.holidays = holidays
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = timeZone
+        self.gregorian = gregorian
     }
 
     public func isBusinessDay(_ day: CalendarDate) -> Bool {
@@ -18,9 +22,7 @@ public struct BusinessCalendar: Sendable {
     /// The organisation's calendar day at an instant: 11 pm on a Friday in Chicago is Friday, though it is Saturday in
     /// UTC.
     public func day(of instant: Date) -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+        let parts = gregorian.dateComponents([.year, .month, .day], from: instant)
         return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)!
     }
 

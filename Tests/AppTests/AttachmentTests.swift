@@ -119,6 +119,8 @@ import Vapor
             organization.attachmentMaxFiles = 2
             organization.attachmentMaxMessageBytes = 150
             try await organization.save(on: world.app.db)
+            // Settings are cached for a short while; a change applies once that has passed.
+            (world.app.config.clock as! ManualClock).advance(by: OrganizationCache.lifetime)
             let first = try await world.alex.upload(Self.png, named: "a.png", to: world.draft)
             #expect(first.status == .created)
             let tooMuch = try await world.alex.upload(Self.png + Self.png, named: "b.png", to: world.draft)

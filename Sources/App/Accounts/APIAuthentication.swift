@@ -8,16 +8,9 @@ import Vapor
 struct APIAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let bearer = request.headers.bearerAuthorization {
-            guard
-                let token = try await APIToken.query(on: request.db)
-                    .filter(\.$tokenHash == SessionStore.hash(bearer.token)).filter(\.$revokedAt == nil)
-                    .with(\.$user, { $0.with(\.$roleGrants) }).first()
+            guard let found = try await CredentialLookup.apiToken(hash: SessionStore.hash(bearer.token), on: request.db)
             else { throw APIAuthenticationError() }
-            let user = token.user
-            request.auth.login(
-                SignedInUser(
-                    id: try user.requireID(), organizationID: user.$organization.id,
-                    displayName: user.personName.displayName, roles: Set(user.roleGrants.map(\.role)), sessionID: nil))
+            request.auth.login(found.user)
         } else if request.auth.has(SignedInUser.self), ![.GET, .HEAD].contains(request.method) {
             let cookie = request.cookies[CSRFMiddleware.cookieName]?.string
             guard let cookie, !cookie.isEmpty, request.headers.first(name: "X-CSRF-Token") == cookie else {

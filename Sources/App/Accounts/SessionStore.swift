@@ -31,25 +31,17 @@ struct SessionStore {
     }
 
     func resume(token: String) async throws -> Resumed {
-        let found = try await UserSession.query(on: database)
-            .filter(\.$tokenHash == Self.hash(token))
-            .with(\.$user) { user in user.with(\.$roleGrants) }
-            .first()
-        guard let session = found else { return .ended }
-        guard policy.isAlive(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now) else {
-            try await session.delete(on: database)
+        guard let found = try await CredentialLookup.session(hash: Self.hash(token), on: database),
+            let sessionID = found.user.sessionID, let createdAt = found.createdAt, let lastSeenAt = found.lastSeenAt
+        else { return .ended }
+        guard policy.isAlive(createdAt: createdAt, lastSeenAt: lastSeenAt, now: now) else {
+            try await UserSession.query(on: database).filter(\.$id == sessionID).delete()
             return .ended
         }
-        if policy.shouldRecordActivity(lastSeenAt: session.lastSeenAt, now: now) {
-            session.lastSeenAt = now
-            try await session.update(on: database)
+        if policy.shouldRecordActivity(lastSeenAt: lastSeenAt, now: now) {
+            try await UserSession.query(on: database).filter(\.$id == sessionID).set(\.$lastSeenAt, to: now).update()
         }
-        let user = session.user
-        return .signedIn(
-            SignedInUser(
-                id: try user.requireID(), organizationID: user.$organization.id,
-                displayName: user.personName.displayName,
-                roles: Set(user.roleGrants.map(\.role)), sessionID: try session.requireID()))
+        return .signedIn(found.user)
     }
 
     func end(token: String) async throws {

@@ -30,7 +30,7 @@ struct LayoutModel: Encodable {
     static func make(_ request: Request, title: String) async throws -> LayoutModel {
         guard request.auth.has(SignedInUser.self) else { return LayoutModel(request: request, title: title) }
         do {
-            let unread = try await request.messaging().unreadCounts().inbox
+            let unread = try await request.messaging().unreadInbox()
             let label = unread == 0 ? "Messages" : "Messages, \(unread) unread"
             return LayoutModel(
                 request: request, title: title, messages: MessagesLink(unread: unread, accessibleLabel: label))

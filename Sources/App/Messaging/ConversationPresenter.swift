@@ -12,13 +12,19 @@ struct ConversationPresenter {
         -> [ConversationSummaryResponse]
     {
         guard !conversations.isEmpty else { return [] }
-        let people = try await names(
-            Set(
-                conversations.flatMap {
-                    [$0.$patient.id] + [$0.$recipientProvider.id, $0.$assignee.id].compactMap { $0 }
-                }))
-        let birthDates = try await User.query(on: db).filter(\.$id ~~ conversations.map(\.$patient.id)).all()
-            .reduce(into: [UUID: String]()) { $0[$1.id!] = $1.birthDate }
+        let users = try await self.users(Set(conversations.flatMap(Self.people)))
+        return try await summaries(conversations, states: states, users: users)
+    }
+
+    /// The people a summary names: the patient, the provider it is addressed to, the assignee.
+    private static func people(in conversation: Conversation) -> [UUID] {
+        [conversation.$patient.id] + [conversation.$recipientProvider.id, conversation.$assignee.id].compactMap { $0 }
+    }
+
+    private func summaries(
+        _ conversations: [Conversation], states: [UUID: ConversationState], users: [UUID: User]
+    ) async throws -> [ConversationSummaryResponse] {
+        let people = users.mapValues(\.personName.displayName)
         let today = context.today.description
         let poolIDs = Set(conversations.compactMap(\.$recipientPool.id))
         let pools = poolIDs.isEmpty ? [] : try await Pool.query(on: db).filter(\.$id ~~ Array(poolIDs)).all()
@@ -26,9 +32,6 @@ struct ConversationPresenter {
         let typeIDs = Set(conversations.map(\.$messageType.id))
         let types = try await MessageType.query(on: db).filter(\.$id ~~ Array(typeIDs)).all()
         let typeNames = Dictionary(uniqueKeysWithValues: types.map { ($0.id!, $0.name) })
-        let specialties = try await User.query(on: db)
-            .filter(\.$id ~~ conversations.compactMap(\.$recipientProvider.id)).all()
-            .reduce(into: [UUID: String]()) { $0[$1.id!] = $1.specialty }
 
         return conversations.map { conversation in
             let id = conversation.id!
@@ -38,7 +41,7 @@ struct ConversationPresenter {
                 case .provider(let provider):
                     RecipientResponse(
                         kind: .provider, id: provider.uuid, name: people[provider.uuid] ?? "",
-                        detail: specialties[provider.uuid])
+                        detail: users[provider.uuid]?.specialty)
                 case .pool(let pool):
                     RecipientResponse(
                         kind: .pool, id: pool.uuid, name: poolNames[pool.uuid] ?? "", detail: "Care team pool")
@@ -59,7 +62,7 @@ struct ConversationPresenter {
                 },
                 overdue: conversation.status == .open && conversation.awaitingCareTeam
                     && conversation.expectedReplyBy < today,
-                patientBirthDate: birthDates[conversation.$patient.id] ?? nil)
+                patientBirthDate: users[conversation.$patient.id]?.birthDate)
         }
     }
 
@@ -69,21 +72,15 @@ struct ConversationPresenter {
             .sort(\Message.$createdAt).sort(\Message.$id).all()
         let events = try await ConversationEvent.query(on: db).filter(\.$conversation.$id == id)
             .sort(\ConversationEvent.$createdAt).all()
-        let people = try await names(
-            Set(messages.map(\.$author.id) + events.map(\.$actor.id) + [conversation.$patient.id]))
-        let summary = try await summaries([conversation], states: state.map { [id: $0] } ?? [:])[0]
+        let users = try await self.users(
+            Set(messages.map(\.$author.id) + events.map(\.$actor.id) + Self.people(in: conversation)))
+        let people = users.mapValues(\.personName.displayName)
+        let summary = try await summaries([conversation], states: state.map { [id: $0] } ?? [:], users: users)[0]
         let attachments = try await AttachmentService.list(messages: messages.compactMap(\.id), on: db)
         let patient = PersonResponse(id: conversation.$patient.id, name: people[conversation.$patient.id] ?? "")
 
-        let messageResponses = messages.map { message in
-            let author = PersonResponse(id: message.$author.id, name: people[message.$author.id] ?? "")
-            let onBehalfOf = message.side == .proxy ? patient : nil
-            let document = RichTextDocument.fromJSON(message.body) ?? RichTextDocument(plainText: message.bodyText)
-            return MessageResponse(
-                id: message.id!, author: author, onBehalfOf: onBehalfOf,
-                byline: onBehalfOf.map { "\(author.name) on behalf of \($0.name)" } ?? author.name,
-                side: message.side.rawValue, createdAt: message.createdAt, body: document, bodyText: message.bodyText,
-                bodyHTML: document.html, attachments: attachments[message.id!] ?? [])
+        let messageResponses = messages.map {
+            Self.response($0, people: people, patient: patient, attachments: attachments[$0.id!] ?? [])
         }
         let eventResponses = events.map { event in
             let by = PersonResponse(id: event.$actor.id, name: people[event.$actor.id] ?? "")
@@ -96,10 +93,36 @@ struct ConversationPresenter {
             expectedReplyNotice: "You can expect a reply by \(Self.longDate(conversation.expectedReplyBy)).")
     }
 
+    /// One message, as a send answers with it: two small queries rather than re-reading the conversation.
+    func message(_ message: Message, patient patientID: UUID) async throws -> MessageResponse {
+        let people = try await names([message.$author.id, patientID])
+        let attachments = try await AttachmentService.list(messages: [message.id!], on: db)
+        return Self.response(
+            message, people: people, patient: PersonResponse(id: patientID, name: people[patientID] ?? ""),
+            attachments: attachments[message.id!] ?? [])
+    }
+
+    private static func response(
+        _ message: Message, people: [UUID: String], patient: PersonResponse, attachments: [AttachmentResponse]
+    ) -> MessageResponse {
+        let author = PersonResponse(id: message.$author.id, name: people[message.$author.id] ?? "")
+        let onBehalfOf = message.side == .proxy ? patient : nil
+        let document = RichTextDocument.fromJSON(message.body) ?? RichTextDocument(plainText: message.bodyText)
+        return MessageResponse(
+            id: message.id!, author: author, onBehalfOf: onBehalfOf,
+            byline: onBehalfOf.map { "\(author.name) on behalf of \($0.name)" } ?? author.name,
+            side: message.side.rawValue, createdAt: message.createdAt, body: document, bodyText: message.bodyText,
+            bodyHTML: document.html, attachments: attachments)
+    }
+
     func names(_ ids: Set<UUID>) async throws -> [UUID: String] {
+        try await users(ids).mapValues(\.personName.displayName)
+    }
+
+    private func users(_ ids: Set<UUID>) async throws -> [UUID: User] {
         guard !ids.isEmpty else { return [:] }
         let users = try await User.query(on: db).filter(\.$id ~~ Array(ids)).all()
-        return Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0.personName.displayName) })
+        return Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
     }
 
     static func describe(_ event: ConversationEvent, by name: String) -> String {

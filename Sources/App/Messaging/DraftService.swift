@@ -154,7 +154,8 @@ struct DraftService {
                 guard try await Self.claim(id, version: version, context, on: db) else { throw MessagingError.notFound }
                 let messageID = try await MessagingService.appendMessage(
                     to: conversationID, patient: draft.$patient.id, document: document, side: Message.Side(side),
-                    key: nil, context, on: db)
+                    key: nil, context, on: db
+                ).requireID()
                 try await Self.attach(attachments, to: messageID, on: db)
                 return messageID
             }

@@ -18,15 +18,12 @@ struct MessagingContext: Sendable {
 
     static func resolve(for request: Request) async throws -> MessagingContext {
         let user = try request.signedInUser
-        guard let organization = try await Organization.find(user.organizationID, on: request.db),
-            organization.messagingAvailable(to: user.roles),
-            let timeZone = TimeZone(identifier: organization.timeZone)
+        guard
+            let organization = try await request.application.organizations.entry(
+                for: user.organizationID, at: request.now, on: request.db),
+            organization.settings.messagingAvailable(to: user.roles)
         else { throw MessagingError.notFound }
-
-        let holidays = try await OrganizationHoliday.query(on: request.db)
-            .filter(\.$organization.$id == user.organizationID)
-            .all(\.$date)
-        let calendar = BusinessCalendar(timeZone: timeZone, holidays: Set(holidays.compactMap(CalendarDate.init)))
+        let calendar = organization.calendar
         // Whole milliseconds: what is stored is then exactly what is compared and paged by.
         let now = Date(timeIntervalSince1970: (request.now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let today = calendar.day(of: now)
@@ -40,13 +37,15 @@ struct MessagingContext: Sendable {
                 if period.isWellFormed && period.contains(today) { proxyFor.insert(UserID(grant.$patient.id)) }
             }
         }
-        let pools = try await PoolMember.query(on: request.db).filter(\.$user.$id == user.id).all(\.$pool.$id)
+        let pools =
+            user.roles.contains(where: \.isCareTeam)
+            ? try await PoolMember.query(on: request.db).filter(\.$user.$id == user.id).all(\.$pool.$id) : []
 
         return MessagingContext(
             user: user,
             actor: MessagingActor(
                 userID: UserID(user.id), roles: user.roles, proxyFor: proxyFor, pools: Set(pools.map(PoolID.init))),
-            organization: OrganizationSettings(organization), calendar: calendar, now: now,
+            organization: organization.settings, calendar: calendar, now: now,
             address: request.clientAddress)
     }
 
@@ -73,17 +72,26 @@ struct OrganizationSettings: Sendable {
     let replyNotice: String
     let urgentNotice: String
     let attachmentLimits: AttachmentLimits
+    let messagingEnabled: Bool
+    let messagingRoles: Set<Role>
 
     init(_ organization: Organization) {
         id = organization.id!
         name = organization.name
         responseBusinessDays = organization.responseBusinessDays
         replyNotice = organization.replyNotice
+        messagingEnabled = organization.messagingEnabled
+        messagingRoles = organization.messagingRoles
         urgentNotice = organization.urgentNotice
         let allowed = organization.attachmentContentTypes.split(separator: ",").map(String.init)
         attachmentLimits = AttachmentLimits(
             maxFiles: organization.attachmentMaxFiles, maxFileBytes: organization.attachmentMaxFileBytes,
             maxMessageBytes: organization.attachmentMaxMessageBytes,
             allowed: Set(AttachmentKind.allCases.filter { allowed.contains($0.contentType) }))
+    }
+
+    /// Whether a user with these roles may use messaging at all; when not, every messaging route answers 404.
+    func messagingAvailable(to roles: Set<Role>) -> Bool {
+        messagingEnabled && !roles.isDisjoint(with: messagingRoles)
     }
 }

@@ -15,23 +15,30 @@ enum MessagingQueries {
         _ context: MessagingContext, patient: UUID? = nil, on db: any Database
     ) -> QueryBuilder<Conversation> {
         let actor = context.actor
-        let query = Conversation.query(on: db)
-            .filter(\.$organization.$id == context.organization.id)
-            .group(.or) { or in
-                // Nothing matches an empty group; this keeps the OR well-formed when an actor has no branch.
-                or.filter(\.$id == UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
-                if actor.roles.contains(.patient) { or.filter(\.$patient.$id == context.userID) }
-                if !actor.proxyFor.isEmpty {
-                    or.group(.and) {
-                        $0.filter(\.$patient.$id ~~ actor.proxyFor.map(\.uuid)).filter(\.$confidential == false)
-                    }
+        let careTeam = actor.roles.contains(where: \.isCareTeam)
+        var branches: [(QueryBuilder<Conversation>) -> Void] = []
+        if actor.roles.contains(.patient) { branches.append { $0.filter(\.$patient.$id == context.userID) } }
+        if !actor.proxyFor.isEmpty {
+            branches.append {
+                $0.group(.and) {
+                    $0.filter(\.$patient.$id ~~ actor.proxyFor.map(\.uuid)).filter(\.$confidential == false)
                 }
-                if actor.roles.contains(.provider) { or.filter(\.$recipientProvider.$id == context.userID) }
-                if !actor.pools.isEmpty && actor.roles.contains(where: \.isCareTeam) {
-                    or.filter(\.$recipientPool.$id ~~ actor.pools.map(\.uuid))
-                }
-                if actor.roles.contains(where: \.isCareTeam) { or.filter(\.$assignee.$id == context.userID) }
             }
+        }
+        if actor.roles.contains(.provider) { branches.append { $0.filter(\.$recipientProvider.$id == context.userID) } }
+        if careTeam && !actor.pools.isEmpty {
+            branches.append { $0.filter(\.$recipientPool.$id ~~ actor.pools.map(\.uuid)) }
+        }
+        if careTeam { branches.append { $0.filter(\.$assignee.$id == context.userID) } }
+
+        let query = Conversation.query(on: db).filter(\.$organization.$id == context.organization.id)
+        switch branches.count {
+        // Nothing matches: no conversation has the nil UUID.
+        case 0: query.filter(\.$id == UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        // A single branch stays a plain condition, so the database can use its index and its order.
+        case 1: branches[0](query)
+        default: query.group(.or) { or in branches.forEach { $0(or) } }
+        }
         if let patient { query.filter(\.$patient.$id == patient) }
         return query
     }

@@ -139,28 +139,29 @@ struct MessagingService {
     {
         let key = try Self.check(idempotencyKey)
         let conversation = try await MessagingQueries.visibleConversation(conversationID, context, on: db)
+        let patient = conversation.$patient.id
         if let key, let existing = try await messageSent(withKey: key) {
             guard existing.$conversation.id == conversationID else { throw MessagingError.idempotencyKeyInvalid }
-            return (try await messageResponse(existing.id!, in: conversationID), false)
+            return (try await presenter.message(existing, patient: patient), false)
         }
         let side = try await replySide(in: conversation)
         guard let body else { throw MessagingError.nothingToSend }
         let document = try body.validated()
         let context = self.context
-        let messageID: UUID
+        let message: Message
         do {
-            messageID = try await writes.transaction(on: db) { db in
+            message = try await writes.transaction(on: db) { db in
                 try await Self.appendMessage(
-                    to: conversationID, patient: conversation.$patient.id, document: document, side: Message.Side(side),
-                    key: key, context, on: db)
+                    to: conversationID, patient: patient, document: document, side: Message.Side(side), key: key,
+                    context, on: db)
             }
         } catch {
             guard let key, (error as? any DatabaseError)?.isConstraintFailure == true,
                 let existing = try await messageSent(withKey: key)
             else { throw error }
-            return (try await messageResponse(existing.id!, in: conversationID), false)
+            return (try await presenter.message(existing, patient: patient), false)
         }
-        return (try await messageResponse(messageID, in: conversationID), true)
+        return (try await presenter.message(message, patient: patient), true)
     }
 
     /// Creates a conversation with its first message, inside the caller's transaction, and audits it.
@@ -187,7 +188,7 @@ struct MessagingService {
         }
         try await conversation.create(on: db)
         let id = try conversation.requireID()
-        try await insertMessage(in: id, document: validated.body, side: validated.side, key: key, context, on: db)
+        _ = try await insertMessage(in: id, document: validated.body, side: validated.side, key: key, context, on: db)
         try await markRead(id, context, on: db)
         try await context.audit("conversation.start", "conversation", id, actingFor: validated.patient, on: db)
         return id
@@ -198,8 +199,9 @@ struct MessagingService {
     static func appendMessage(
         to conversationID: UUID, patient: UUID, document: RichTextDocument, side: Message.Side, key: String?,
         _ context: MessagingContext, on db: any Database
-    ) async throws -> UUID {
-        let id = try await insertMessage(in: conversationID, document: document, side: side, key: key, context, on: db)
+    ) async throws -> Message {
+        let message = try await insertMessage(
+            in: conversationID, document: document, side: side, key: key, context, on: db)
         let update = Conversation.query(on: db).filter(\.$id == conversationID).set(\.$lastMessageAt, to: context.now)
         if side == .careTeam {
             update.set(\.$lastCareTeamMessageAt, to: context.now)
@@ -210,14 +212,14 @@ struct MessagingService {
         }
         try await update.update()
         try await markRead(conversationID, context, on: db)
-        try await context.audit("message.send", "message", id, actingFor: patient, on: db)
-        return id
+        try await context.audit("message.send", "message", message.id, actingFor: patient, on: db)
+        return message
     }
 
     static func insertMessage(
         in conversationID: UUID, document: RichTextDocument, side: Message.Side, key: String?,
         _ context: MessagingContext, on db: any Database
-    ) async throws -> UUID {
+    ) async throws -> Message {
         let message = Message()
         message.$conversation.id = conversationID
         message.$author.id = context.userID
@@ -227,7 +229,7 @@ struct MessagingService {
         message.createdAt = context.now
         message.idempotencyKey = key
         try await message.create(on: db)
-        return try message.requireID()
+        return message
     }
 
     static func expectedReply(_ context: MessagingContext) -> CalendarDate {
@@ -236,12 +238,6 @@ struct MessagingService {
 
     private func messageSent(withKey key: String) async throws -> Message? {
         try await Message.query(on: db).filter(\.$author.$id == context.userID).filter(\.$idempotencyKey == key).first()
-    }
-
-    private func messageResponse(_ id: UUID, in conversationID: UUID) async throws -> MessageResponse {
-        let detail = try await show(conversationID, markRead: false)
-        guard let message = detail.messages.first(where: { $0.id == id }) else { throw MessagingError.notFound }
-        return message
     }
 
     static func check(_ key: String?) throws -> String? {
@@ -284,6 +280,11 @@ struct MessagingService {
             page.hasMore
             ? page.conversations.last.map { ConversationCursor(lastMessageAt: $0.lastMessageAt, id: $0.id!).text } : nil
         return ConversationPageResponse(items: items, nextCursor: next)
+    }
+
+    /// Unread conversations in the inbox: the number on the Messages link of every page.
+    func unreadInbox() async throws -> Int {
+        try await MessagingQueries.unreadCount(archived: false, context, on: db)
     }
 
     func unreadCounts(patient: UUID? = nil) async throws -> UnreadCountsResponse {

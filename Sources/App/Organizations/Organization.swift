@@ -57,11 +57,6 @@ final class Organization: Model, @unchecked Sendable {
         Set(messagingAccountTypes.split(separator: ",").compactMap { Role(rawValue: String($0)) })
     }
 
-    /// Whether a user with these roles may use messaging at all; when not, every messaging route answers 404.
-    func messagingAvailable(to roles: Set<Role>) -> Bool {
-        messagingEnabled && !roles.isDisjoint(with: messagingRoles)
-    }
-
     private static func spelled(_ number: Int) -> String {
         let words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
         return words.indices.contains(number) ? words[number] : String(number)

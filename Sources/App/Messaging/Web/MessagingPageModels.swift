@@ -175,17 +175,20 @@ struct EditPage: Encodable {
 }
 
 enum PageFormat {
-    /// "Nov 25, 2026, 9:00 AM" in the organisation's time zone.
+    /// "Nov 25, 2026, 9:00 AM" in the organisation's time zone. Built from calendar fields: a `DateFormatter` per call
+    /// cost more than the rest of a page.
     static func dateTime(_ date: Date, in timeZone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "MMM d, yyyy, h:mm a"
-        return formatter.string(from: date)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let hour = parts.hour!, minute = parts.minute!
+        let clock = "\((hour + 11) % 12 + 1):\(minute < 10 ? "0" : "")\(minute) \(hour < 12 ? "AM" : "PM")"
+        return "\(months[parts.month! - 1]) \(parts.day!), \(parts.year!), \(clock)"
     }
 
     static func iso(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+        date.formatted(.iso8601)
     }
 
     /// "provider:UUID" or "pool:UUID", the value a recipient option posts.

@@ -1,0 +1,45 @@
+import Domain
+import Fluent
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Each organisation's messaging settings and business calendar, kept in memory for a short while. Every messaging
+/// request needs them, and they change rarely (an administrator editing the organisation), so reading them twice a
+/// request was the largest fixed cost of a request. A change is seen by every server within `lifetime` seconds.
+final class OrganizationCache: Sendable {
+    struct Entry: Sendable {
+        let settings: OrganizationSettings
+        let calendar: BusinessCalendar
+    }
+
+    static let lifetime: TimeInterval = 30
+    private let entries = NIOLockedValueBox<[UUID: (entry: Entry, expires: Date)]>([:])
+
+    /// The organisation's settings and calendar; nil if it does not exist or its time zone is unknown.
+    func entry(for id: UUID, at now: Date, on db: any Database) async throws -> Entry? {
+        if let cached = entries.withLockedValue({ $0[id] }), cached.expires > now { return cached.entry }
+        guard let organization = try await Organization.find(id, on: db),
+            let timeZone = TimeZone(identifier: organization.timeZone)
+        else { return nil }
+        let holidays = try await OrganizationHoliday.query(on: db).filter(\.$organization.$id == id).all(\.$date)
+        let entry = Entry(
+            settings: OrganizationSettings(organization),
+            calendar: BusinessCalendar(timeZone: timeZone, holidays: Set(holidays.compactMap(CalendarDate.init))))
+        entries.withLockedValue { $0[id] = (entry, now.addingTimeInterval(Self.lifetime)) }
+        return entry
+    }
+}
+
+extension Application {
+    private struct OrganizationCacheKey: StorageKey {
+        typealias Value = OrganizationCache
+    }
+
+    var organizations: OrganizationCache {
+        get {
+            guard let cache = storage[OrganizationCacheKey.self] else { fatalError("configure(_:_:) has not run") }
+            return cache
+        }
+        set { storage[OrganizationCacheKey.self] = newValue }
+    }
+}
