@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// What is being audited, named for the action: `conversation.read`, `message.send`, `session.sign_in`.
@@ -37,7 +38,19 @@ enum AuditLog {
         event.occurredAt = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
         event.previousHash = head.hash
         event.hash = event.computedHash
-        try await event.create(on: db)
+        // A plain INSERT: Fluent's `create` reflects over the model's properties on every write.
+        try await db.sql().insert(into: AuditEvent.schema)
+            .columns(
+                "id", "sequence", "organization_id", "actor_id", "acting_for_id", "action", "record_type", "record_id",
+                "outcome", "address", "occurred_at", "previous_hash", "hash"
+            )
+            .values(
+                SQLBind(UUID()), SQLBind(event.sequence), SQLBind(event.organizationID), SQLBind(event.actorID),
+                SQLBind(event.actingForID), SQLBind(event.action), SQLBind(event.recordType), SQLBind(event.recordID),
+                SQLBind(event.outcome), SQLBind(event.address), SQLBind(event.occurredAt), SQLBind(event.previousHash),
+                SQLBind(event.hash)
+            )
+            .run()
         try await AuditQueries.advanceChainHead(to: event.sequence, hash: event.hash, on: db.sql())
     }
 
