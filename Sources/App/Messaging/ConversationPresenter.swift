@@ -102,6 +102,16 @@ struct ConversationPresenter {
             attachments: attachments[message.id!] ?? [])
     }
 
+    /// A message the actor has just written: everything it shows is known already, but for the patient's name on a
+    /// proxy's message.
+    func written(_ message: Message, patient patientID: UUID) async throws -> MessageResponse {
+        var people = [context.userID: context.user.displayName]
+        if message.side == .proxy { people[patientID] = try await names([patientID])[patientID] }
+        return Self.response(
+            message, people: people, patient: PersonResponse(id: patientID, name: people[patientID] ?? ""),
+            attachments: [])
+    }
+
     private static func response(
         _ message: Message, people: [UUID: String], patient: PersonResponse, attachments: [AttachmentResponse]
     ) -> MessageResponse {

@@ -162,7 +162,7 @@ struct MessagingService {
             else { throw error }
             return (try await presenter.message(existing, patient: patient), false)
         }
-        return (try await presenter.message(message, patient: patient), true)
+        return (try await presenter.written(message, patient: patient), true)
     }
 
     /// Creates a conversation with its first message, inside the caller's transaction, and audits it.
