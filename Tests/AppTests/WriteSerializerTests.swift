@@ -63,7 +63,8 @@ import Testing
                     0: "committed", 1: "committed", 2: "constraint", 3: "committed", 4: "refused", 5: "committed",
                     6: "committed",
                 ])
-            let kept = try await OrganizationHoliday.query(on: app.db).filter(\.$organization.$id == clinic).all(\.$name)
+            let kept = try await OrganizationHoliday.query(on: app.db).filter(\.$organization.$id == clinic).all(
+                \.$name)
             #expect(Set(kept) == ["slow", "write 1", "write 3", "write 5", "write 6"])
         }
     }

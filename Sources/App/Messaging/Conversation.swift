@@ -37,6 +37,16 @@ final class Conversation: Model, @unchecked Sendable {
 
     @Children(for: \.$conversation) var messages: [Message]
 
+    /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
+    /// list against reflection.
+    var properties: [any AnyProperty] {
+        [
+            $id, $organization, $patient, $messageType, $subject, $recipientProvider, $recipientPool, $confidential,
+            $status, $startedBy, $createdAt, $lastMessageAt, $expectedReplyBy, $version, $assignee, $doneAt,
+            $careTeamReadAt, $lastPatientMessageAt, $lastCareTeamMessageAt, $messages,
+        ]
+    }
+
     init() {}
 
     var recipient: Recipient {
@@ -96,6 +106,12 @@ final class Message: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "idempotency_key") var idempotencyKey: String?
 
+    /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
+    /// list against reflection.
+    var properties: [any AnyProperty] {
+        [$id, $conversation, $author, $side, $body, $bodyText, $createdAt, $idempotencyKey]
+    }
+
     init() {}
 }
 
@@ -115,6 +131,10 @@ final class ConversationEvent: Model, @unchecked Sendable {
     @OptionalField(key: "from_value") var fromValue: String?
     @OptionalField(key: "to_value") var toValue: String?
     @Field(key: "created_at") var createdAt: Date
+
+    /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
+    /// list against reflection.
+    var properties: [any AnyProperty] { [$id, $conversation, $actor, $field, $fromValue, $toValue, $createdAt] }
 
     init() {}
 
@@ -137,6 +157,10 @@ final class ConversationState: Model, @unchecked Sendable {
     @Parent(key: "user_id") var user: User
     @OptionalField(key: "last_read_at") var lastReadAt: Date?
     @OptionalField(key: "archived_at") var archivedAt: Date?
+
+    /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
+    /// list against reflection.
+    var properties: [any AnyProperty] { [$id, $conversation, $user, $lastReadAt, $archivedAt] }
 
     init() {}
 }
