@@ -121,7 +121,7 @@ struct CareTeamController: RouteCollection {
                     selected: $0.id?.uuidString == form.patient)
             },
             senders: senders,
-            types: try await messaging.messageTypes().map {
+            types: messaging.messageTypes().map {
                 OptionModel(
                     value: $0.id.uuidString, label: $0.name, detail: nil, selected: $0.id.uuidString == form.messageType
                 )

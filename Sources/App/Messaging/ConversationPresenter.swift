@@ -29,9 +29,7 @@ struct ConversationPresenter {
         let poolIDs = Set(conversations.compactMap(\.$recipientPool.id))
         let pools = poolIDs.isEmpty ? [] : try await Pool.query(on: db).filter(\.$id ~~ Array(poolIDs)).all()
         let poolNames = Dictionary(uniqueKeysWithValues: pools.map { ($0.id!, $0.name) })
-        let typeIDs = Set(conversations.map(\.$messageType.id))
-        let types = try await MessageType.query(on: db).filter(\.$id ~~ Array(typeIDs)).all()
-        let typeNames = Dictionary(uniqueKeysWithValues: types.map { ($0.id!, $0.name) })
+        let typeNames = Dictionary(uniqueKeysWithValues: context.messageTypes.map { ($0.id, $0.name) })
 
         return conversations.map { conversation in
             let id = conversation.id!

@@ -242,7 +242,7 @@ struct DraftService {
 
         var rule: MessageTypeRule?
         if conversation == nil, let typeID = input.messageTypeId {
-            rule = try await RecipientDirectory(db: db, context: context).messageType(typeID).1
+            rule = try RecipientDirectory(db: db, context: context).messageType(typeID).rule
         }
         let recipient = conversation == nil ? input.recipient?.recipient : nil
         if let recipient {

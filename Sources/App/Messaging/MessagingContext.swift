@@ -10,6 +10,7 @@ struct MessagingContext: Sendable {
     let actor: MessagingActor
     let organization: OrganizationSettings
     let calendar: BusinessCalendar
+    let messageTypes: [MessageTypeSettings]
     let now: Date
     let address: String?
 
@@ -45,7 +46,7 @@ struct MessagingContext: Sendable {
             user: user,
             actor: MessagingActor(
                 userID: UserID(user.id), roles: user.roles, proxyFor: proxyFor, pools: Set(pools.map(PoolID.init))),
-            organization: organization.settings, calendar: calendar, now: now,
+            organization: organization.settings, calendar: calendar, messageTypes: organization.messageTypes, now: now,
             address: request.clientAddress)
     }
 

@@ -47,7 +47,7 @@ extension MessagingService {
         {
             throw MessagingError.confidentialityNotAllowed
         }
-        let (_, rule) = try await directory.messageType(conversation.$messageType.id)
+        let rule = try directory.messageType(conversation.$messageType.id).rule
         if newRecipient != conversation.recipient {
             guard try await directory.eligible(for: conversation.$patient.id, type: rule).contains(newRecipient) else {
                 throw MessagingError.recipientNotEligible

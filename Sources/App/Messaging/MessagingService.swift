@@ -73,7 +73,8 @@ struct MessagingService {
             }
             throw MessagingError.notFound
         }
-        let (type, rule) = try await directory.messageType(input.messageTypeId)
+        let type = try directory.messageType(input.messageTypeId)
+        let rule = type.rule
         guard let recipient = input.recipient?.recipient else { throw MessagingError.recipientRequired }
         guard try await directory.eligible(for: patient, type: rule).contains(recipient) else {
             throw MessagingError.recipientNotEligible
@@ -85,7 +86,7 @@ struct MessagingService {
         let subject = try SubjectInput.clean(input.subject)
         guard let body = input.body else { throw MessagingError.nothingToSend }
         return ValidatedStart(
-            patient: patient, typeID: try type.requireID(), recipient: recipient, subject: subject,
+            patient: patient, typeID: type.id, recipient: recipient, subject: subject,
             confidential: confidential, body: try body.validated(), side: patient == context.userID ? .patient : .proxy)
     }
 
@@ -117,7 +118,7 @@ struct MessagingService {
                 .filter(\.$organization.$id == context.organization.id).with(\.$roleGrants).first(),
             patientUser.roleGrants.contains(where: { $0.role == .patient })
         else { throw MessagingError.notFound }
-        let (type, _) = try await directory.messageType(input.messageTypeId)
+        let type = try directory.messageType(input.messageTypeId)
         guard let from = input.recipient?.recipient else { throw MessagingError.recipientRequired }
         let providers = try await CareTeamService.providers(for: patient, on: context.today, db: db)
         guard ConversationRules.canStartAsCareTeam(context.actor, from: from, providersForPatient: providers) else {
@@ -129,7 +130,7 @@ struct MessagingService {
         if input.confidential == true { throw MessagingError.confidentialityNotAllowed }
         guard let body = input.body else { throw MessagingError.nothingToSend }
         return ValidatedStart(
-            patient: patient, typeID: try type.requireID(), recipient: from,
+            patient: patient, typeID: type.id, recipient: from,
             subject: try SubjectInput.clean(input.subject),
             confidential: false, body: try body.validated(), side: .careTeam)
     }
@@ -347,21 +348,18 @@ struct MessagingService {
 
     // MARK: Directory
 
-    func messageTypes() async throws -> [MessageTypeResponse] {
-        try await MessageType.query(on: db).filter(\.$organization.$id == context.organization.id)
-            .sort(\.$position).all()
-            .map {
-                MessageTypeResponse(
-                    id: $0.id!, name: $0.name, description: $0.description,
-                    allowsConfidentiality: $0.allowsConfidentiality, allowsAttachments: $0.allowsAttachments)
-            }
+    func messageTypes() -> [MessageTypeResponse] {
+        context.messageTypes.map {
+            MessageTypeResponse(
+                id: $0.id, name: $0.name, description: $0.description,
+                allowsConfidentiality: $0.rule.allowsConfidentiality, allowsAttachments: $0.rule.allowsAttachments)
+        }
     }
 
     func recipients(patient: UUID?, type: UUID?, matching search: String?) async throws -> [RecipientResponse] {
         let patient = patient ?? context.userID
         guard ConversationRules.canStart(context.actor, for: UserID(patient)) else { throw MessagingError.notFound }
-        let (_, rule) = try await directory.messageType(type)
-        return try await directory.search(for: patient, type: rule, matching: search)
+        return try await directory.search(for: patient, type: directory.messageType(type).rule, matching: search)
     }
 
     /// The patients whose messages this user works with: themselves, and those they are a proxy for today.

@@ -7,19 +7,12 @@ struct RecipientDirectory {
     let db: any Database
     let context: MessagingContext
 
-    func messageType(_ id: UUID?) async throws -> (MessageType, MessageTypeRule) {
-        guard let id,
-            let type = try await MessageType.query(on: db).filter(\.$id == id)
-                .filter(\.$organization.$id == context.organization.id).with(\.$pools).first()
-        else { throw MessagingError.unknownMessageType }
-        return (type, Self.rule(for: type))
-    }
-
-    static func rule(for type: MessageType) -> MessageTypeRule {
-        MessageTypeRule(
-            id: MessageTypeID(type.id!), offersCareTeam: type.offersCareTeam,
-            pools: Set(type.pools.compactMap(\.id).map(PoolID.init)), allowsConfidentiality: type.allowsConfidentiality,
-            allowsAttachments: type.allowsAttachments)
+    /// One of the organisation's message types; anything else is an unknown type.
+    func messageType(_ id: UUID?) throws -> MessageTypeSettings {
+        guard let id, let type = context.messageTypes.first(where: { $0.id == id }) else {
+            throw MessagingError.unknownMessageType
+        }
+        return type
     }
 
     func eligible(for patient: UUID, type: MessageTypeRule) async throws -> Set<Recipient> {

@@ -3,13 +3,15 @@ import Fluent
 import NIOConcurrencyHelpers
 import Vapor
 
-/// Each organisation's messaging settings and business calendar, kept in memory for a short while. Every messaging
+/// Each organisation's messaging settings, business calendar and message types, kept in memory for a short while. Every messaging
 /// request needs them, and they change rarely (an administrator editing the organisation), so reading them twice a
 /// request was the largest fixed cost of a request. A change is seen by every server within `lifetime` seconds.
 final class OrganizationCache: Sendable {
     struct Entry: Sendable {
         let settings: OrganizationSettings
         let calendar: BusinessCalendar
+        /// In the order patients see them.
+        let messageTypes: [MessageTypeSettings]
     }
 
     static let lifetime: TimeInterval = 30
@@ -22,9 +24,12 @@ final class OrganizationCache: Sendable {
             let timeZone = TimeZone(identifier: organization.timeZone)
         else { return nil }
         let holidays = try await OrganizationHoliday.query(on: db).filter(\.$organization.$id == id).all(\.$date)
+        let types = try await MessageType.query(on: db).filter(\.$organization.$id == id).with(\.$pools)
+            .sort(\.$position).all()
         let entry = Entry(
             settings: OrganizationSettings(organization),
-            calendar: BusinessCalendar(timeZone: timeZone, holidays: Set(holidays.compactMap(CalendarDate.init))))
+            calendar: BusinessCalendar(timeZone: timeZone, holidays: Set(holidays.compactMap(CalendarDate.init))),
+            messageTypes: types.map(MessageTypeSettings.init))
         entries.withLockedValue { $0[id] = (entry, now.addingTimeInterval(Self.lifetime)) }
         return entry
     }
@@ -41,5 +46,23 @@ extension Application {
             return cache
         }
         set { storage[OrganizationCacheKey.self] = newValue }
+    }
+}
+
+/// A message type as messaging uses it: its rule, and what lists show.
+struct MessageTypeSettings: Sendable {
+    let id: UUID
+    let name: String
+    let description: String
+    let rule: MessageTypeRule
+
+    init(_ type: MessageType) {
+        id = type.id!
+        name = type.name
+        description = type.description
+        rule = MessageTypeRule(
+            id: MessageTypeID(type.id!), offersCareTeam: type.offersCareTeam,
+            pools: Set(type.pools.compactMap(\.id).map(PoolID.init)), allowsConfidentiality: type.allowsConfidentiality,
+            allowsAttachments: type.allowsAttachments)
     }
 }

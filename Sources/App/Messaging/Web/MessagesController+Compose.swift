@@ -169,7 +169,7 @@ extension MessagesController {
             ?? context.userID
         guard ConversationRules.canStart(context.actor, for: UserID(patient)) else { throw MessagingError.notFound }
 
-        let types = try await messaging.messageTypes()
+        let types = messaging.messageTypes()
         let chosen = types.first { $0.id.uuidString == form.messageType }
         var recipients: [RecipientResponse] = []
         if let chosen { recipients = try await messaging.recipients(patient: patient, type: chosen.id, matching: nil) }

@@ -158,7 +158,7 @@ extension MessagesController {
         let conversation = detail.conversation
         let facts = conversation.facts
         guard ConversationRules.canEditDetails(context.actor, facts) else { throw MessagingError.forbidden }
-        let type = try await messaging.messageTypes().first { $0.name == conversation.messageType }
+        let type = messaging.messageTypes().first { $0.name == conversation.messageType }
         var recipients = try await messaging.recipients(
             patient: conversation.patient.id, type: type?.id, matching: nil)
         if !recipients.contains(conversation.recipient) { recipients.insert(conversation.recipient, at: 0) }
