@@ -84,11 +84,12 @@ struct CareTeamService {
             query.filter(\.$status == .open).filter(\.$expectedReplyBy < context.today.description)
                 .filter(.sql(embed: Self.awaitingCareTeamSQL))
         case .unread:
-            MessagingQueries.joinMyState(query, context).filter(\.$status == .open)
-                .group(.or) { or in
-                    or.filter(ConversationState.self, \.$lastReadAt == nil)
-                    or.filter(.sql(embed: "conversation_states.last_read_at < conversations.last_message_at"))
-                }
+            query.join(
+                ConversationState.self,
+                on: \Conversation.$id == \ConversationState.$conversation.$id
+                    && \ConversationState.$user.$id == context.userID, method: .left
+            )
+            .filter(\.$status == .open).filter(.sql(embed: MessagingQueries.unreadSQL))
         }
     }
 

@@ -8,7 +8,7 @@ struct ConversationPresenter {
     let db: any Database
     let context: MessagingContext
 
-    func summaries(_ conversations: [Conversation], states: [UUID: ConversationState]) async throws
+    func summaries(_ conversations: [Conversation], states: [UUID: ReadState]) async throws
         -> [ConversationSummaryResponse]
     {
         guard !conversations.isEmpty else { return [] }
@@ -22,7 +22,7 @@ struct ConversationPresenter {
     }
 
     private func summaries(
-        _ conversations: [Conversation], states: [UUID: ConversationState], users: [UUID: User]
+        _ conversations: [Conversation], states: [UUID: ReadState], users: [UUID: User]
     ) async throws -> [ConversationSummaryResponse] {
         let people = users.mapValues(\.personName.displayName)
         let today = context.today.description
@@ -64,7 +64,7 @@ struct ConversationPresenter {
         }
     }
 
-    func detail(_ conversation: Conversation, state: ConversationState?) async throws -> ConversationResponse {
+    func detail(_ conversation: Conversation, state: ReadState?) async throws -> ConversationResponse {
         let id = conversation.id!
         let messages = try await Message.query(on: db).filter(\.$conversation.$id == id)
             .sort(\Message.$createdAt).sort(\Message.$id).all()

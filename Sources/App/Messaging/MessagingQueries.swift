@@ -2,6 +2,7 @@ import Domain
 import Fluent
 import FluentSQL
 import Foundation
+import SQLKit
 
 /// Queries that return conversations, each scoped to what the actor may see. The scope mirrors
 /// `ConversationRules.side`: a table test of the rules and the authorisation-matrix tests keep the two in step.
@@ -10,116 +11,143 @@ enum MessagingQueries {
         case inbox, sent, drafts, archived
     }
 
-    /// Conversations of the actor's organisation that the actor may see, optionally about one patient.
-    static func visibleConversations(
-        _ context: MessagingContext, patient: UUID? = nil, on db: any Database
-    ) -> QueryBuilder<Conversation> {
+    /// The condition on `conversations` that keeps what the actor may see, in the actor's organisation, optionally
+    /// about one patient. Written as SQL rather than through Fluent's query builder: it is on every read, and
+    /// building and escaping the builder's statement cost more than running it.
+    static func visible(_ context: MessagingContext, patient: UUID? = nil) -> SQLQueryString {
         let actor = context.actor
         let careTeam = actor.roles.contains(where: \.isCareTeam)
-        var branches: [(QueryBuilder<Conversation>) -> Void] = []
-        if actor.roles.contains(.patient) { branches.append { $0.filter(\.$patient.$id == context.userID) } }
+        var branches: [SQLQueryString] = []
+        if actor.roles.contains(.patient) { branches.append("conversations.patient_id = \(bind: context.userID)") }
         if !actor.proxyFor.isEmpty {
-            branches.append {
-                $0.group(.and) {
-                    $0.filter(\.$patient.$id ~~ actor.proxyFor.map(\.uuid)).filter(\.$confidential == false)
-                }
-            }
+            branches.append(
+                "(conversations.patient_id IN (\(binds: actor.proxyFor.map(\.uuid))) AND conversations.confidential = \(bind: false))"
+            )
         }
-        if actor.roles.contains(.provider) { branches.append { $0.filter(\.$recipientProvider.$id == context.userID) } }
+        if actor.roles.contains(.provider) {
+            branches.append("conversations.recipient_provider_id = \(bind: context.userID)")
+        }
         if careTeam && !actor.pools.isEmpty {
-            branches.append { $0.filter(\.$recipientPool.$id ~~ actor.pools.map(\.uuid)) }
+            branches.append("conversations.recipient_pool_id IN (\(binds: actor.pools.map(\.uuid)))")
         }
-        if careTeam { branches.append { $0.filter(\.$assignee.$id == context.userID) } }
+        if careTeam { branches.append("conversations.assignee_id = \(bind: context.userID)") }
 
-        let query = Conversation.query(on: db).filter(\.$organization.$id == context.organization.id)
+        var condition: SQLQueryString = "conversations.organization_id = \(bind: context.organization.id) AND "
         switch branches.count {
-        // Nothing matches: no conversation has the nil UUID.
-        case 0: query.filter(\.$id == UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        case 0: condition += "1 = 0"
         // A single branch stays a plain condition, so the database can use its index and its order.
-        case 1: branches[0](query)
-        default: query.group(.or) { or in branches.forEach { $0(or) } }
+        case 1: condition += branches[0]
+        default: condition += "(" + branches.joined(separator: " OR ") + ")"
         }
-        if let patient { query.filter(\.$patient.$id == patient) }
-        return query
+        if let patient { condition += " AND conversations.patient_id = \(bind: patient)" }
+        return condition
     }
 
     /// The conversation if the actor may see it; otherwise 404, whether or not it exists.
     static func visibleConversation(_ id: UUID, _ context: MessagingContext, on db: any Database) async throws
         -> Conversation
     {
-        guard let conversation = try await visibleConversations(context, on: db).filter(\.$id == id).first(),
+        guard
+            let conversation = try await db.sql().raw(
+                "SELECT conversations.* FROM conversations WHERE conversations.id = \(bind: id) AND \(visible(context))"
+            ).first(decodingFluent: Conversation.self).get(),
             ConversationRules.canSee(context.actor, conversation.facts)
         else { throw MessagingError.notFound }
         return conversation
     }
 
-    static func joinMyState(_ query: QueryBuilder<Conversation>, _ context: MessagingContext) -> QueryBuilder<
-        Conversation
-    > {
-        query.join(
-            ConversationState.self,
-            on: \Conversation.$id == \ConversationState.$conversation.$id
-                && \ConversationState.$user.$id == context.userID,
-            method: .left)
+    /// The actor's own state of each conversation, joined in.
+    static func joinMyState(_ context: MessagingContext) -> SQLQueryString {
+        """
+        LEFT JOIN conversation_states ON conversation_states.conversation_id = conversations.id \
+        AND conversation_states.user_id = \(bind: context.userID)
+        """
     }
 
-    /// One folder of conversations, newest first, a page at a time.
+    /// A message arrived after the actor last read the conversation.
+    static let unreadSQL: SQLQueryString = """
+        (conversation_states.last_read_at IS NULL OR conversation_states.last_read_at < conversations.last_message_at)
+        """
+
+    /// One folder of conversations, newest first, a page at a time, with the actor's state of each.
     static func folder(
         _ folder: Folder, _ context: MessagingContext, patient: UUID?, after cursor: ConversationCursor?, limit: Int,
         on db: any Database
-    ) async throws -> (conversations: [Conversation], states: [UUID: ConversationState], hasMore: Bool) {
-        let query = joinMyState(visibleConversations(context, patient: patient, on: db), context)
+    ) async throws -> (conversations: [Conversation], states: [UUID: ReadState], hasMore: Bool) {
+        var query: SQLQueryString = """
+            SELECT conversations.*, conversation_states.last_read_at AS state_last_read_at, \
+            conversation_states.archived_at AS state_archived_at FROM conversations \(joinMyState(context)) \
+            WHERE \(visible(context, patient: patient))
+            """
         switch folder {
         case .inbox, .drafts:
-            query.filter(ConversationState.self, \.$archivedAt == nil)
+            query += " AND conversation_states.archived_at IS NULL"
         case .archived:
-            query.filter(ConversationState.self, \.$archivedAt != nil)
+            query += " AND conversation_states.archived_at IS NOT NULL"
         case .sent:
-            query.filter(ConversationState.self, \.$archivedAt == nil)
-                .filter(
-                    .sql(
-                        embed:
-                            "EXISTS (SELECT 1 FROM messages WHERE messages.conversation_id = conversations.id AND messages.author_id = \(bind: context.userID))"
-                    ))
+            query += """
+                 AND conversation_states.archived_at IS NULL AND EXISTS (SELECT 1 FROM messages \
+                WHERE messages.conversation_id = conversations.id AND messages.author_id = \(bind: context.userID))
+                """
         }
         if let cursor {
-            query.group(.or) { or in
-                or.filter(\.$lastMessageAt < cursor.lastMessageAt)
-                or.group(.and) { $0.filter(\.$lastMessageAt == cursor.lastMessageAt).filter(\.$id < cursor.id) }
-            }
+            query += """
+                 AND (conversations.last_message_at < \(bind: cursor.lastMessageAt) \
+                OR (conversations.last_message_at = \(bind: cursor.lastMessageAt) AND conversations.id < \(bind: cursor.id)))
+                """
         }
-        var conversations = try await query.sort(\.$lastMessageAt, .descending).sort(\.$id, .descending)
-            .limit(limit + 1).all()
-        let hasMore = conversations.count > limit
-        conversations = Array(conversations.prefix(limit))
-        let states = try await myStates(for: conversations.compactMap(\.id), context, on: db)
-        return (conversations, states, hasMore)
+        query += " ORDER BY conversations.last_message_at DESC, conversations.id DESC LIMIT \(literal: limit + 1)"
+        let rows = try await db.sql().raw(query).all()
+        var conversations: [Conversation] = []
+        var states: [UUID: ReadState] = [:]
+        for row in rows.prefix(limit) {
+            let conversation = try row.decode(fluentModel: Conversation.self)
+            conversations.append(conversation)
+            states[conversation.id!] = ReadState(
+                lastReadAt: try row.decode(column: "state_last_read_at", as: Date?.self),
+                archivedAt: try row.decode(column: "state_archived_at", as: Date?.self))
+        }
+        return (conversations, states, rows.count > limit)
     }
 
     static func myStates(for ids: [UUID], _ context: MessagingContext, on db: any Database) async throws
-        -> [UUID: ConversationState]
+        -> [UUID: ReadState]
     {
         guard !ids.isEmpty else { return [:] }
-        let states = try await ConversationState.query(on: db)
-            .filter(\.$user.$id == context.userID).filter(\.$conversation.$id ~~ ids).all()
-        return Dictionary(states.map { ($0.$conversation.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let rows = try await db.sql().raw(
+            """
+            SELECT conversation_id, last_read_at, archived_at FROM conversation_states \
+            WHERE user_id = \(bind: context.userID) AND conversation_id IN (\(binds: ids))
+            """
+        ).all()
+        var states: [UUID: ReadState] = [:]
+        for row in rows {
+            states[try row.decode(column: "conversation_id", as: UUID.self)] = ReadState(
+                lastReadAt: try row.decode(column: "last_read_at", as: Date?.self),
+                archivedAt: try row.decode(column: "archived_at", as: Date?.self))
+        }
+        return states
     }
 
-    /// Unread conversations in the inbox and in the archive: a message arrived after the actor last read it.
+    /// Unread conversations in the inbox or in the archive.
     static func unreadCount(archived: Bool, _ context: MessagingContext, patient: UUID? = nil, on db: any Database)
         async throws -> Int
     {
-        let query = joinMyState(visibleConversations(context, patient: patient, on: db), context)
-        if archived {
-            query.filter(ConversationState.self, \.$archivedAt != nil)
-        } else {
-            query.filter(ConversationState.self, \.$archivedAt == nil)
-        }
-        return try await query.group(.or) { or in
-            or.filter(ConversationState.self, \.$lastReadAt == nil)
-            or.filter(.sql(embed: "conversation_states.last_read_at < conversations.last_message_at"))
-        }.count()
+        let row = try await db.sql().raw(
+            """
+            SELECT COUNT(*) AS unread FROM conversations \(joinMyState(context)) \
+            WHERE \(visible(context, patient: patient)) AND conversation_states.archived_at \
+            \(unsafeRaw: archived ? "IS NOT NULL" : "IS NULL") AND \(unreadSQL)
+            """
+        ).first()
+        return try row?.decode(column: "unread", as: Int.self) ?? 0
     }
+}
+
+/// The actor's own state of a conversation: when they last read it, and whether they archived it.
+struct ReadState: Sendable {
+    var lastReadAt: Date?
+    var archivedAt: Date?
 }
 
 /// Where a page of conversations ends: the last one's time and id, opaque to clients.
