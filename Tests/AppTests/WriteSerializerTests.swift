@@ -38,7 +38,8 @@ import Testing
                         do {
                             try await writes.transaction(on: database) { db in
                                 switch n {
-                                case 2: try await holiday(0, "same day as the slow one", on: db)  // unique (organisation, date)
+                                // Organisation and date are unique together.
+                                case 2: try await holiday(0, "same day as the slow one", on: db)
                                 case 4:
                                     try await holiday(n, "write 4", on: db)
                                     throw Refused()
