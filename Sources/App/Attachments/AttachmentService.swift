@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 struct AttachmentResponse: Content, Equatable {
@@ -148,8 +149,9 @@ struct AttachmentService {
     {
         var grouped: [UUID: [AttachmentResponse]] = [:]
         if !messages.isEmpty {
-            for attachment in try await Attachment.query(on: db).filter(\.$message.$id ~~ messages)
-                .sort(\.$createdAt).all()
+            for attachment in try await db.models(
+                Attachment.self,
+                "SELECT * FROM attachments WHERE message_id IN (\(binds: messages)) ORDER BY created_at, id")
             {
                 grouped[attachment.$message.id!, default: []].append(response(attachment))
             }

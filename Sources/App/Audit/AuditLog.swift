@@ -38,19 +38,16 @@ enum AuditLog {
         event.occurredAt = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
         event.previousHash = head.hash
         event.hash = event.computedHash
-        // A plain INSERT: Fluent's `create` reflects over the model's properties on every write.
-        try await db.sql().insert(into: AuditEvent.schema)
-            .columns(
-                "id", "sequence", "organization_id", "actor_id", "acting_for_id", "action", "record_type", "record_id",
-                "outcome", "address", "occurred_at", "previous_hash", "hash"
-            )
-            .values(
-                SQLBind(UUID()), SQLBind(event.sequence), SQLBind(event.organizationID), SQLBind(event.actorID),
-                SQLBind(event.actingForID), SQLBind(event.action), SQLBind(event.recordType), SQLBind(event.recordID),
-                SQLBind(event.outcome), SQLBind(event.address), SQLBind(event.occurredAt), SQLBind(event.previousHash),
-                SQLBind(event.hash)
-            )
-            .run()
+        // A plain INSERT: Fluent's `create` reflects over the model and escapes every column name each time.
+        try await db.sql().raw(
+            """
+            INSERT INTO audit_events (id, sequence, organization_id, actor_id, acting_for_id, action, record_type, \
+            record_id, outcome, address, occurred_at, previous_hash, hash) VALUES (\(bind: UUID()), \
+            \(bind: event.sequence), \(bind: event.organizationID), \(bind: event.actorID), \(bind: event.actingForID), \
+            \(bind: event.action), \(bind: event.recordType), \(bind: event.recordID), \(bind: event.outcome), \
+            \(bind: event.address), \(bind: event.occurredAt), \(bind: event.previousHash), \(bind: event.hash))
+            """
+        ).run()
         try await AuditQueries.advanceChainHead(to: event.sequence, hash: event.hash, on: db.sql())
     }
 

@@ -2,6 +2,7 @@ import Domain
 import Fluent
 import FluentSQL
 import Foundation
+import SQLKit
 
 /// The care team's side of messaging: the In Basket, claiming and assigning, Done and reopen. Every method checks
 /// `ConversationRules` for the acting user, as the patient side's services do.
@@ -190,7 +191,8 @@ struct CareTeamService {
 
     /// Providers with a care relationship with the patient in force on `day`.
     static func providers(for patient: UUID, on day: CalendarDate, db: any Database) async throws -> Set<UserID> {
-        let relationships = try await CareRelationship.query(on: db).filter(\.$patient.$id == patient).all()
+        let relationships = try await db.models(
+            CareRelationship.self, "SELECT * FROM care_relationships WHERE patient_id = \(bind: patient)")
         return Set(
             relationships.filter { relationship in
                 guard let from = CalendarDate(relationship.activeFrom) else { return false }

@@ -120,7 +120,8 @@ final class ConversationEvent: Model, @unchecked Sendable {
     static let schema = "conversation_events"
 
     /// Which detail changed.
-    enum Detail: String, Codable {
+    /// In the order the Edit form shows them, which is also the order of the events of one edit.
+    enum Detail: String, Codable, CaseIterable {
         case subject, recipient, confidential
     }
 

@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 
 /// Turns conversations, messages and events into responses, loading the names they need in a few batched queries
 /// rather than one per row.
@@ -66,10 +67,15 @@ struct ConversationPresenter {
 
     func detail(_ conversation: Conversation, state: ReadState?) async throws -> ConversationResponse {
         let id = conversation.id!
-        let messages = try await Message.query(on: db).filter(\.$conversation.$id == id)
-            .sort(\Message.$createdAt).sort(\Message.$id).all()
-        let events = try await ConversationEvent.query(on: db).filter(\.$conversation.$id == id)
-            .sort(\ConversationEvent.$createdAt).all()
+        let messages = try await db.models(
+            Message.self, "SELECT * FROM messages WHERE conversation_id = \(bind: id) ORDER BY created_at, id")
+        // The events of one edit share a time; they are listed in the order of the form's fields.
+        let events = try await db.models(
+            ConversationEvent.self, "SELECT * FROM conversation_events WHERE conversation_id = \(bind: id)"
+        ).sorted {
+            let order = ConversationEvent.Detail.allCases
+            return ($0.createdAt, order.firstIndex(of: $0.field)!) < ($1.createdAt, order.firstIndex(of: $1.field)!)
+        }
         let users = try await self.users(
             Set(messages.map(\.$author.id) + events.map(\.$actor.id) + Self.people(in: conversation)))
         let people = users.mapValues(\.personName.displayName)
@@ -129,7 +135,7 @@ struct ConversationPresenter {
 
     private func users(_ ids: Set<UUID>) async throws -> [UUID: User] {
         guard !ids.isEmpty else { return [:] }
-        let users = try await User.query(on: db).filter(\.$id ~~ Array(ids)).all()
+        let users = try await db.models(User.self, "SELECT * FROM users WHERE id IN (\(binds: Array(ids)))")
         return Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
     }
 

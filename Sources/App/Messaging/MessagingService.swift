@@ -231,14 +231,14 @@ struct MessagingService {
         message.bodyText = document.plainText
         message.createdAt = context.now
         message.idempotencyKey = key
-        // A plain INSERT: Fluent's `create` reflects over the model's properties, which cost more than the statement.
-        try await db.sql().insert(into: Message.schema)
-            .columns("id", "conversation_id", "author_id", "side", "body", "body_text", "created_at", "idempotency_key")
-            .values(
-                SQLBind(message.id!), SQLBind(conversationID), SQLBind(context.userID), SQLBind(side.rawValue),
-                SQLBind(message.body), SQLBind(message.bodyText), SQLBind(context.now), SQLBind(key)
-            )
-            .run()
+        // A plain INSERT: Fluent's `create` reflects over the model and escapes every column name each time.
+        try await db.sql().raw(
+            """
+            INSERT INTO messages (id, conversation_id, author_id, side, body, body_text, created_at, idempotency_key) \
+            VALUES (\(bind: message.id!), \(bind: conversationID), \(bind: context.userID), \(bind: side.rawValue), \
+            \(bind: message.body), \(bind: message.bodyText), \(bind: context.now), \(bind: key))
+            """
+        ).run()
         return message
     }
 
@@ -264,19 +264,21 @@ struct MessagingService {
     func show(_ id: UUID, markRead: Bool = true) async throws -> ConversationResponse {
         let conversation = try await MessagingQueries.visibleConversation(id, context, on: db)
         let context = self.context
-        if markRead {
-            let byCareTeam = ConversationRules.side(of: context.actor, in: conversation.facts) == .careTeam
-            try await writes.transaction(on: db) { db in
-                try await Self.markRead(id, context, on: db)
-                if byCareTeam {
-                    try await Conversation.query(on: db).filter(\.$id == id).set(\.$careTeamReadAt, to: context.now)
-                        .update()
-                }
-                try await context.audit(
-                    "conversation.read", "conversation", id, actingFor: conversation.$patient.id, on: db)
-            }
+        guard markRead else {
+            let state = try await MessagingQueries.myStates(for: [id], context, on: db)[id]
+            return try await presenter.detail(conversation, state: state)
         }
-        let state = try await MessagingQueries.myStates(for: [id], context, on: db)[id]
+        let byCareTeam = ConversationRules.side(of: context.actor, in: conversation.facts) == .careTeam
+        let state = try await writes.transaction(on: db) { db in
+            let state = try await Self.markRead(id, context, on: db)
+            if byCareTeam {
+                try await Conversation.query(on: db).filter(\.$id == id).set(\.$careTeamReadAt, to: context.now)
+                    .update()
+            }
+            try await context.audit(
+                "conversation.read", "conversation", id, actingFor: conversation.$patient.id, on: db)
+            return state
+        }
         return try await presenter.detail(conversation, state: state)
     }
 
@@ -325,13 +327,19 @@ struct MessagingService {
         try await writes.transaction(on: db) { db in try await Self.markRead(id, context, on: db) }
     }
 
-    /// Records that the actor has read the conversation up to now: one upsert of their state row.
-    static func markRead(_ id: UUID, _ context: MessagingContext, on db: any Database) async throws {
-        try await db.sql().insert(into: ConversationState.schema)
-            .columns("id", "conversation_id", "user_id", "last_read_at")
-            .values(SQLBind(UUID()), SQLBind(id), SQLBind(context.userID), SQLBind(context.now))
-            .onConflict(with: ["conversation_id", "user_id"]) { $0.set("last_read_at", to: context.now) }
-            .run()
+    /// Records that the actor has read the conversation up to now (one upsert of their state row), and answers with
+    /// that state.
+    @discardableResult
+    static func markRead(_ id: UUID, _ context: MessagingContext, on db: any Database) async throws -> ReadState {
+        let row = try await db.sql().raw(
+            """
+            INSERT INTO conversation_states (id, conversation_id, user_id, last_read_at) \
+            VALUES (\(bind: UUID()), \(bind: id), \(bind: context.userID), \(bind: context.now)) \
+            ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_at = excluded.last_read_at \
+            RETURNING archived_at
+            """
+        ).first()
+        return ReadState(lastReadAt: context.now, archivedAt: try row?.decode(column: "archived_at", as: Date?.self))
     }
 
     static func state(_ id: UUID, _ context: MessagingContext, on db: any Database) async throws -> ConversationState {
