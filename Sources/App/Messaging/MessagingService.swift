@@ -204,15 +204,24 @@ struct MessagingService {
     ) async throws -> Message {
         let message = try await insertMessage(
             in: conversationID, document: document, side: side, key: key, context, on: db)
-        let update = Conversation.query(on: db).filter(\.$id == conversationID).set(\.$lastMessageAt, to: context.now)
         if side == .careTeam {
-            update.set(\.$lastCareTeamMessageAt, to: context.now)
+            try await db.sql().raw(
+                """
+                UPDATE conversations SET last_message_at = \(bind: context.now), \
+                last_care_team_message_at = \(bind: context.now) WHERE id = \(bind: conversationID)
+                """
+            ).run()
         } else {
             // A patient's reply to a Done conversation reopens it (docs/care-team.md).
-            update.set(\.$expectedReplyBy, to: expectedReply(context).description)
-                .set(\.$lastPatientMessageAt, to: context.now).set(\.$doneAt, to: nil).set(\.$status, to: .open)
+            try await db.sql().raw(
+                """
+                UPDATE conversations SET last_message_at = \(bind: context.now), \
+                last_patient_message_at = \(bind: context.now), \
+                expected_reply_by = \(bind: expectedReply(context).description), done_at = NULL, \
+                status = \(bind: Conversation.Status.open.rawValue) WHERE id = \(bind: conversationID)
+                """
+            ).run()
         }
-        try await update.update()
         try await markRead(conversationID, context, on: db)
         try await context.audit("message.send", "message", message.id, actingFor: patient, on: db)
         return message
@@ -324,7 +333,7 @@ struct MessagingService {
     func markRead(_ id: UUID) async throws {
         _ = try await MessagingQueries.visibleConversation(id, context, on: db)
         let context = self.context
-        try await writes.transaction(on: db) { db in try await Self.markRead(id, context, on: db) }
+        _ = try await writes.transaction(on: db) { db in try await Self.markRead(id, context, on: db) }
     }
 
     /// Records that the actor has read the conversation up to now (one upsert of their state row), and answers with

@@ -1,15 +1,14 @@
 import Fluent
 import NIOConcurrencyHelpers
-import SQLKit
 import Vapor
 
 /// Runs write transactions. PostgreSQL has row locks and a pool, so its transactions run side by side.
 ///
 /// SQLite allows one writer at a time, and a transaction that reads before it writes can fail with "database is
 /// locked" when another connection wrote in between; so on SQLite every write waits its turn here, in this process.
-/// Writes that arrive while one is committing are committed together (group commit): one transaction, each write in
-/// its own savepoint, so they share one fsync, and a write that fails is rolled back alone. No caller hears back
-/// before the transaction holding its write has committed.
+/// Writes that arrive while one is committing are committed together (group commit): one transaction, so they share
+/// one fsync; a write that fails is rolled back alone. No caller hears back before the transaction holding its write
+/// has committed.
 final class WriteSerializer: Sendable {
     private let queue: GroupCommitQueue?
 
@@ -66,38 +65,29 @@ private actor GroupCommitQueue {
         committing = false
     }
 
-    /// One transaction for the group. Each write of a larger group runs in a savepoint: if it throws, only its own changes are rolled
-    /// back and only its caller hears the error. If the commit fails, every caller in the group does.
+    /// One transaction for the whole group, so its writes share one commit. If any of them fails, nothing of the
+    /// group is kept and each write runs again alone, in order: only the one at fault fails, and its caller alone hears
+    /// why. (Writes only touch the database, so running one again is safe.)
     private static func commit(_ group: [PendingWrite], on database: any Database) async {
-        if group.count == 1 {
+        if group.count > 1 {
             do {
-                try await database.transaction { db in try await group[0].run(db) }
-                group[0].finish(nil)
-            } catch {
-                group[0].finish(error)
-            }
-            return
-        }
-        let failures = NIOLockedValueBox<[(any Error)?]>(Array(repeating: nil, count: group.count))
-        do {
-            try await database.transaction { db in
-                let sql = db.sql()
-                for (index, write) in group.enumerated() {
-                    try await sql.raw("SAVEPOINT carebox_write").run()
-                    do {
-                        try await write.run(db)
-                    } catch {
-                        failures.withLockedValue { $0[index] = error }
-                        try await sql.raw("ROLLBACK TO SAVEPOINT carebox_write").run()
-                    }
-                    try await sql.raw("RELEASE SAVEPOINT carebox_write").run()
+                try await database.transaction { db in
+                    for write in group { try await write.run(db) }
                 }
+                for write in group { write.finish(nil) }
+                return
+            } catch {
+                // Rolled back; below, each write runs in a transaction of its own.
             }
-        } catch {
-            for write in group { write.finish(error) }
-            return
         }
-        for (index, write) in group.enumerated() { write.finish(failures.withLockedValue { $0[index] }) }
+        for write in group {
+            do {
+                try await database.transaction { db in try await write.run(db) }
+                write.finish(nil)
+            } catch {
+                write.finish(error)
+            }
+        }
     }
 }
 
