@@ -17,7 +17,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     case .postgres(let url):
         app.databases.use(
             .postgres(
-                configuration: try SQLPostgresConfiguration(url: url), maxConnectionsPerEventLoop: 8,
+                configuration: try SQLPostgresConfiguration(url: url),
+                maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop,
                 sqlLogLevel: .trace),
             as: .psql)
         app.writes = WriteSerializer(serialize: false)

@@ -13,6 +13,7 @@ import Testing
                 "DATABASE_URL": "mysql://carebox:s3cret-password@db.example/carebox",
                 "CAREBOX_SESSION_IDLE_MINUTES": "soon",
                 "CAREBOX_BCRYPT_COST": "4",
+                "CAREBOX_PG_CONNECTIONS_PER_CORE": "0",
                 "CAREBOX_LOG_LEVEL": "loud",
             ],
             report: { line in output.withLockedValue { $0.append(line) } })
@@ -23,6 +24,7 @@ import Testing
         #expect(text.contains("CAREBOX_PUBLIC_URL is required"))
         #expect(text.contains("CAREBOX_SESSION_IDLE_MINUTES"))
         #expect(text.contains("CAREBOX_BCRYPT_COST"))
+        #expect(text.contains("CAREBOX_PG_CONNECTIONS_PER_CORE"))
         #expect(text.contains("CAREBOX_LOG_LEVEL"))
         #expect(text.contains("CAREBOX_ATTACHMENT_KEY is required"))
         #expect(!text.contains("s3cret-password"), "a password in DATABASE_URL must never be printed")
@@ -55,7 +57,7 @@ import Testing
             from: [
                 "CAREBOX_PUBLIC_URL": "https://portal.example.org", "DATABASE_URL": "postgres://u:p@db:5432/carebox",
                 "CAREBOX_SESSION_IDLE_MINUTES": "10", "CAREBOX_SESSION_LIFETIME_HOURS": "8",
-                "CAREBOX_BCRYPT_COST": "13",
+                "CAREBOX_BCRYPT_COST": "13", "CAREBOX_PG_CONNECTIONS_PER_CORE": "3",
                 "CAREBOX_ATTACHMENT_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
             ], profile: .production)
         #expect(config.storage == .postgres(url: "postgres://u:p@db:5432/carebox"))
@@ -63,6 +65,7 @@ import Testing
         #expect(config.sessionPolicy.idleTimeout == 600)
         #expect(config.sessionPolicy.absoluteLifetime == 8 * 3600)
         #expect(config.bcryptCost == 13)
+        #expect(config.postgresConnectionsPerLoop == 3)
         #expect(config.attachmentKey == [UInt8](repeating: 7, count: 32))
     }
 

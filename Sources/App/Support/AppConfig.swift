@@ -28,13 +28,16 @@ public struct AppConfig: Sendable {
     public var blobDirectory: String
     /// The AES-256 key attachments are encrypted with (32 bytes).
     public var attachmentKey: [UInt8]
+    /// PostgreSQL connections per event loop (one event loop per core).
+    public var postgresConnectionsPerLoop: Int
 
     public var secureCookies: Bool { publicURL.scheme == "https" }
 
     public init(
         storage: Storage, publicURL: URL, sessionPolicy: SessionPolicy = .standard,
         signInThrottle: SignInThrottle = .standard, bcryptCost: Int = 12, logLevel: Logger.Level = .info,
-        clock: any AppClock = SystemClock(), blobDirectory: String = "carebox-blobs", attachmentKey: [UInt8]
+        clock: any AppClock = SystemClock(), blobDirectory: String = "carebox-blobs", attachmentKey: [UInt8],
+        postgresConnectionsPerLoop: Int = 2
     ) {
         self.storage = storage
         self.publicURL = publicURL
@@ -45,6 +48,7 @@ public struct AppConfig: Sendable {
         self.clock = clock
         self.blobDirectory = blobDirectory
         self.attachmentKey = attachmentKey
+        self.postgresConnectionsPerLoop = postgresConnectionsPerLoop
     }
 }
 
@@ -106,6 +110,7 @@ extension AppConfig {
             problems.append("CAREBOX_SESSION_IDLE_MINUTES must not be longer than CAREBOX_SESSION_LIFETIME_HOURS")
         }
         let bcryptCost = integer(env, "CAREBOX_BCRYPT_COST", default: 12, in: 10...16, &problems)
+        let connections = integer(env, "CAREBOX_PG_CONNECTIONS_PER_CORE", default: 2, in: 1...64, &problems)
 
         var logLevel = Logger.Level.info
         if let text = env["CAREBOX_LOG_LEVEL"], !text.isEmpty {
@@ -145,7 +150,8 @@ extension AppConfig {
             storage: storage, publicURL: publicURL,
             sessionPolicy: SessionPolicy(
                 idleTimeout: TimeInterval(idleMinutes * 60), absoluteLifetime: TimeInterval(lifetimeHours * 3600)),
-            bcryptCost: bcryptCost, logLevel: logLevel, blobDirectory: blobDirectory, attachmentKey: attachmentKey)
+            bcryptCost: bcryptCost, logLevel: logLevel, blobDirectory: blobDirectory, attachmentKey: attachmentKey,
+            postgresConnectionsPerLoop: connections)
     }
 
     private static func integer(
