@@ -26,10 +26,16 @@ final class AuditEvent: Model, @unchecked Sendable {
 
     /// The text the hash covers: every field, in a fixed order, with the previous hash first.
     var canonicalText: String {
+        "\(previousHash)|\(sequence)\(canonicalTail)"
+    }
+
+    /// The canonical text after the previous hash and the sequence, each field preceded by `|`. PostgreSQL appends
+    /// it to the chain head it locks (`AuditQueries.append`).
+    var canonicalTail: String {
         [
-            previousHash, String(sequence), organizationID?.uuidString ?? "", actorID?.uuidString ?? "",
-            actingForID?.uuidString ?? "", action, recordType ?? "", recordID?.uuidString ?? "", outcome,
-            address ?? "", String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())),
+            "", organizationID?.uuidString ?? "", actorID?.uuidString ?? "", actingForID?.uuidString ?? "", action,
+            recordType ?? "", recordID?.uuidString ?? "", outcome, address ?? "",
+            String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())),
         ].joined(separator: "|")
     }
 

@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import SQLKit
 import Vapor
 
 /// What is being audited, named for the action: `conversation.read`, `message.send`, `session.sign_in`.
@@ -23,9 +22,8 @@ struct AuditContext: Sendable {
 /// kept or neither is.
 enum AuditLog {
     static func append(_ entry: AuditEntry, context: AuditContext, at date: Date, on db: any Database) async throws {
-        let head = try await AuditQueries.lockChainHead(on: db.sql())
         let event = AuditEvent()
-        event.sequence = head.sequence + 1
+        event.id = UUID()
         event.organizationID = context.organizationID
         event.actorID = context.actorID
         event.actingForID = context.actingForID
@@ -36,19 +34,7 @@ enum AuditLog {
         event.address = context.address
         // Milliseconds, so the hash computed now matches the one recomputed from what the database returns.
         event.occurredAt = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
-        event.previousHash = head.hash
-        event.hash = event.computedHash
-        // A plain INSERT: Fluent's `create` reflects over the model and escapes every column name each time.
-        try await db.sql().raw(
-            """
-            INSERT INTO audit_events (id, sequence, organization_id, actor_id, acting_for_id, action, record_type, \
-            record_id, outcome, address, occurred_at, previous_hash, hash) VALUES (\(bind: UUID()), \
-            \(bind: event.sequence), \(bind: event.organizationID), \(bind: event.actorID), \(bind: event.actingForID), \
-            \(bind: event.action), \(bind: event.recordType), \(bind: event.recordID), \(bind: event.outcome), \
-            \(bind: event.address), \(bind: event.occurredAt), \(bind: event.previousHash), \(bind: event.hash))
-            """
-        ).run()
-        try await AuditQueries.advanceChainHead(to: event.sequence, hash: event.hash, on: db.sql())
+        try await AuditQueries.append(event, on: db.sql())
     }
 
     enum ChainCheck: Equatable {
