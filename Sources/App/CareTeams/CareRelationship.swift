@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 
 /// An established relationship between a patient and a provider; only these providers can be messaged.
 final class CareRelationship: Model, @unchecked Sendable {
@@ -36,5 +37,13 @@ final class CareRelationship: Model, @unchecked Sendable {
         self.kind = kind
         self.activeFrom = period.from.description
         self.activeUntil = period.until?.description
+    }
+}
+
+extension CareRelationship {
+    /// Every care relationship of a patient, ended and future ones included: callers judge them by day.
+    static func all(ofPatient patient: UUID, on db: any Database) async throws -> [CareRelationship] {
+        try await db.models(
+            CareRelationship.self, "SELECT * FROM care_relationships WHERE patient_id = \(bind: patient)")
     }
 }

@@ -191,8 +191,7 @@ struct CareTeamService {
 
     /// Providers with a care relationship with the patient in force on `day`.
     static func providers(for patient: UUID, on day: CalendarDate, db: any Database) async throws -> Set<UserID> {
-        let relationships = try await db.models(
-            CareRelationship.self, "SELECT * FROM care_relationships WHERE patient_id = \(bind: patient)")
+        let relationships = try await CareRelationship.all(ofPatient: patient, on: db)
         return Set(
             relationships.filter { relationship in
                 guard let from = CalendarDate(relationship.activeFrom) else { return false }

@@ -28,7 +28,9 @@ struct ConversationPresenter {
         let people = users.mapValues(\.personName.displayName)
         let today = context.today.description
         let poolIDs = Set(conversations.compactMap(\.$recipientPool.id))
-        let pools = poolIDs.isEmpty ? [] : try await Pool.query(on: db).filter(\.$id ~~ Array(poolIDs)).all()
+        let pools =
+            poolIDs.isEmpty
+            ? [] : try await db.models(Pool.self, "SELECT * FROM pools WHERE id IN (\(binds: Array(poolIDs)))")
         let poolNames = Dictionary(uniqueKeysWithValues: pools.map { ($0.id!, $0.name) })
         let typeNames = Dictionary(uniqueKeysWithValues: context.messageTypes.map { ($0.id, $0.name) })
 

@@ -256,7 +256,10 @@ struct MessagingService {
     }
 
     private func messageSent(withKey key: String) async throws -> Message? {
-        try await Message.query(on: db).filter(\.$author.$id == context.userID).filter(\.$idempotencyKey == key).first()
+        try await db.models(
+            Message.self,
+            "SELECT * FROM messages WHERE author_id = \(bind: context.userID) AND idempotency_key = \(bind: key)"
+        ).first
     }
 
     static func check(_ key: String?) throws -> String? {

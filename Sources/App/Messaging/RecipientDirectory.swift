@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 
 /// The recipients a patient may message with a message type, by the rule in `RecipientEligibility`, with their names.
 struct RecipientDirectory {
@@ -16,7 +17,7 @@ struct RecipientDirectory {
     }
 
     func eligible(for patient: UUID, type: MessageTypeRule) async throws -> Set<Recipient> {
-        let relationships = try await CareRelationship.query(on: db).filter(\.$patient.$id == patient).all()
+        let relationships = try await CareRelationship.all(ofPatient: patient, on: db)
         let facts = relationships.compactMap { relationship -> CareRelationshipFact? in
             guard let from = CalendarDate(relationship.activeFrom) else { return nil }
             return CareRelationshipFact(
@@ -45,8 +46,10 @@ struct RecipientDirectory {
             }
         }
         let providers =
-            providerIDs.isEmpty ? [] : try await User.query(on: db).filter(\.$id ~~ providerIDs).all()
-        let pools = poolIDs.isEmpty ? [] : try await Pool.query(on: db).filter(\.$id ~~ poolIDs).all()
+            providerIDs.isEmpty
+            ? [] : try await db.models(User.self, "SELECT * FROM users WHERE id IN (\(binds: providerIDs))")
+        let pools =
+            poolIDs.isEmpty ? [] : try await db.models(Pool.self, "SELECT * FROM pools WHERE id IN (\(binds: poolIDs))")
         return providers.map {
             RecipientResponse(kind: .provider, id: $0.id!, name: $0.personName.displayName, detail: $0.specialty)
         }.sorted { $0.name < $1.name }
