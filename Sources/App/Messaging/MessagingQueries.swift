@@ -75,8 +75,7 @@ enum MessagingQueries {
         on db: any Database
     ) async throws -> (conversations: [Conversation], states: [UUID: ReadState], hasMore: Bool) {
         var query: SQLQueryString = """
-            SELECT conversations.*, conversation_states.last_read_at AS state_last_read_at, \
-            conversation_states.archived_at AS state_archived_at FROM conversations \(joinMyState(context)) \
+            SELECT conversations.*, \(ReadState.columns) FROM conversations \(joinMyState(context)) \
             WHERE \(visible(context, patient: patient))
             """
         switch folder {
@@ -103,9 +102,7 @@ enum MessagingQueries {
         for row in rows.prefix(limit) {
             let conversation = try row.decode(fluentModel: Conversation.self)
             conversations.append(conversation)
-            states[conversation.id!] = ReadState(
-                lastReadAt: try row.decode(column: "state_last_read_at", as: Date?.self),
-                archivedAt: try row.decode(column: "state_archived_at", as: Date?.self))
+            states[conversation.id!] = try ReadState(row)
         }
         return (conversations, states, rows.count > limit)
     }
@@ -116,15 +113,13 @@ enum MessagingQueries {
         guard !ids.isEmpty else { return [:] }
         let rows = try await db.sql().raw(
             """
-            SELECT conversation_id, last_read_at, archived_at FROM conversation_states \
+            SELECT conversation_id, \(ReadState.columns) FROM conversation_states \
             WHERE user_id = \(bind: context.userID) AND conversation_id IN (\(binds: ids))
             """
         ).all()
         var states: [UUID: ReadState] = [:]
         for row in rows {
-            states[try row.decode(column: "conversation_id", as: UUID.self)] = ReadState(
-                lastReadAt: try row.decode(column: "last_read_at", as: Date?.self),
-                archivedAt: try row.decode(column: "archived_at", as: Date?.self))
+            states[try row.decode(column: "conversation_id", as: UUID.self)] = try ReadState(row)
         }
         return states
     }
@@ -148,6 +143,21 @@ enum MessagingQueries {
 struct ReadState: Sendable {
     var lastReadAt: Date?
     var archivedAt: Date?
+
+    /// The columns `init(_:)` reads, for a query that selects from `conversation_states`.
+    static let columns: SQLQueryString = """
+        conversation_states.last_read_at AS state_last_read_at, conversation_states.archived_at AS state_archived_at
+        """
+
+    init(lastReadAt: Date?, archivedAt: Date?) {
+        self.lastReadAt = lastReadAt
+        self.archivedAt = archivedAt
+    }
+
+    init(_ row: any SQLRow) throws {
+        lastReadAt = try row.decode(column: "state_last_read_at", as: Date?.self)
+        archivedAt = try row.decode(column: "state_archived_at", as: Date?.self)
+    }
 }
 
 /// Where a page of conversations ends: the last one's time and id, opaque to clients.
