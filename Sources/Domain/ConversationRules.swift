@@ -32,12 +32,26 @@ public enum ConversationRules {
         canSee(actor, conversation)
     }
 
-    /// The patient side edits a conversation's subject and recipient.
+    /// Edit shows when the actor may change any detail.
     public static func canEditDetails(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        canChangeSubject(actor, conversation) || canSetConfidentiality(actor, conversation)
+    }
+
+    /// The subject belongs to whoever wrote the question: the patient, on any conversation their side started (a
+    /// proxy's included, since it is about them); a proxy, only on one they started themselves. Nobody on the patient
+    /// side re-titles what the care team wrote, and the care team works a conversation rather than editing it.
+    public static func canChangeSubject(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
         switch side(of: actor, in: conversation) {
-        case .patient, .proxy: return true
-        case .careTeam, nil: return false
+        case .patient: conversation.startedSide.isPatientSide
+        case .proxy: conversation.startedSide == .proxy && conversation.startedBy == actor.userID
+        case .careTeam, nil: false
         }
+    }
+
+    /// The recipient may be changed by whoever may change the subject, and only while nobody on the care team has
+    /// written: once someone has answered, moving the conversation would take it from the person handling it.
+    public static func canChangeRecipient(_ actor: MessagingActor, _ conversation: ConversationFacts) -> Bool {
+        canChangeSubject(actor, conversation) && !conversation.careTeamHasWritten
     }
 
     /// Only the patient marks a conversation confidential; a proxy cannot, so a proxy can neither hide a conversation

@@ -30,21 +30,35 @@ public struct ConversationFacts: Hashable, Sendable {
     public let confidential: Bool
     /// The care-team member it is assigned to, who sees it even when it is addressed to someone else.
     public let assignee: UserID?
+    /// Who wrote the first message, and from which side.
+    public let startedBy: UserID
+    public let startedSide: ConversationSide
+    /// Someone on the care team has written in it (started it or replied).
+    public let careTeamHasWritten: Bool
 
-    public init(patientID: UserID, recipient: Recipient, confidential: Bool, assignee: UserID? = nil) {
+    public init(
+        patientID: UserID, recipient: Recipient, confidential: Bool, assignee: UserID? = nil, startedBy: UserID? = nil,
+        startedSide: ConversationSide = .patient, careTeamHasWritten: Bool = false
+    ) {
         self.patientID = patientID
         self.recipient = recipient
         self.confidential = confidential
         self.assignee = assignee
+        self.startedBy = startedBy ?? patientID
+        self.startedSide = startedSide
+        self.careTeamHasWritten = careTeamHasWritten || startedSide == .careTeam
     }
 }
 
 /// Which side of a conversation an actor is on, and how.
-public enum ConversationSide: Hashable, Sendable {
+public enum ConversationSide: String, Codable, Hashable, Sendable {
     /// The patient themselves.
     case patient
     /// A proxy writing on the patient's behalf.
     case proxy
     /// The provider it is addressed to, or a member of the pool it is addressed to.
-    case careTeam
+    case careTeam = "care_team"
+
+    /// The patient and their proxies are one side; the care team the other.
+    public var isPatientSide: Bool { self != .careTeam }
 }

@@ -45,6 +45,8 @@ import Vapor
     typealias ConversationStatuses = [UInt]
     static let full: ConversationStatuses = [200, 200, 201, 204, 204, 204]
     static let careTeam: ConversationStatuses = [200, 403, 201, 204, 204, 204]
+    /// A proxy replies, reads and files, but does not edit a conversation the patient started (docs/messaging.md).
+    static let proxy: ConversationStatuses = [200, 403, 201, 204, 204, 204]
     static let hidden: ConversationStatuses = [404, 404, 404, 404, 404, 404]
     static let unauthenticated: ConversationStatuses = [401, 401, 401, 401, 401, 401]
 
@@ -52,7 +54,7 @@ import Vapor
     static let conversationMatrix: [(Actor, ConversationStatuses, ConversationStatuses, ConversationStatuses)] = [
         (.ownerPatient, full, full, full),
         (.otherPatient, hidden, hidden, hidden),
-        (.proxyWithGrant, full, hidden, full),
+        (.proxyWithGrant, proxy, hidden, proxy),
         (.proxyWithoutGrant, hidden, hidden, hidden),
         (.recipientProvider, careTeam, careTeam, hidden),
         (.otherProvider, hidden, hidden, hidden),
@@ -159,7 +161,15 @@ import Vapor
     }
 
     @Test func aProxyNeverCountsAConfidentialConversation() async throws {
-        try await withMatrix { _, _, client in
+        try await withMatrix { _, fixture, client in
+            // The care team answers all three.
+            let chen = try await client(.recipientProvider)
+            let torres = try await client(.poolMember)
+            for id in [fixture.toChen, fixture.confidential] {
+                _ = try await chen.send(.POST, "/conversations/\(id)/messages", json: ["body": "Answer"])
+            }
+            _ = try await torres.send(
+                .POST, "/conversations/\(fixture.toNurseTriage)/messages", json: ["body": "Answer"])
             // Unread for Jordan: Alex's two conversations he may see (to Dr. Chen and to Nurse Triage); never the third.
             let jordan = try await client(.proxyWithGrant)
             let counts: UnreadCountsResponse = try await jordan.get("/unread-counts").decode()

@@ -27,7 +27,8 @@ import Vapor
             try await TestBrowser.open(app) { browser in
                 let patient = try await User.find(busiest.key, on: app.db)!
                 let api = try await APIClient.signedIn(patient.username!, app: app, browser: browser)
-                let inbox: ConversationPageResponse = try await api.get("/conversations?limit=100").decode()
+                // Every bench conversation starts with the patient's question, so each is in their Sent folder.
+                let inbox: ConversationPageResponse = try await api.get("/conversations?folder=sent&limit=100").decode()
                 #expect(inbox.items.count == busiest.value)
                 let opened = try await api.get("/conversations/\(inbox.items[0].id)")
                 #expect(opened.status == .ok)

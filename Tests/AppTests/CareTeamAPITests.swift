@@ -34,7 +34,7 @@ import Vapor
             let id = asked.conversation.id
 
             let torres = try await client("ntorres")
-            let basket: CareTeamService.InBasketResponse = try await torres.get(
+            let basket: CareTeamWork.InBasketResponse = try await torres.get(
                 "/in-basket?filter=pool:\(ids.pools["Nurse Triage"]!)"
             ).decode()
             #expect(basket.items.map(\.id) == [id])
@@ -52,7 +52,7 @@ import Vapor
             _ = try await torres.send(.POST, "/conversations/\(id)/messages", json: ["body": "Try a cool compress."])
             let done: ConversationResponse = try await torres.send(.POST, "/conversations/\(id)/done").decode()
             #expect(done.conversation.status == "closed")
-            let doneList: CareTeamService.InBasketResponse = try await torres.get("/in-basket?filter=done").decode()
+            let doneList: CareTeamWork.InBasketResponse = try await torres.get("/in-basket?filter=done").decode()
             #expect(doneList.items.map(\.id) == [id])
 
             let counts: UnreadCountsResponse = try await alex.get("/unread-counts").decode()
@@ -76,7 +76,7 @@ import Vapor
                 .POST, "/conversations", json: ids.start("Appointment Request", to: ids.pool("Nurse Triage"))
             ).decode()
             let chen = try await client("mchen")
-            let basket: CareTeamService.InBasketResponse = try await chen.get("/in-basket").decode()
+            let basket: CareTeamWork.InBasketResponse = try await chen.get("/in-basket").decode()
             #expect(basket.items.isEmpty)
             #expect(try await chen.get("/conversations/\(asked.conversation.id)").status == .notFound)
 
@@ -90,7 +90,7 @@ import Vapor
                 .POST, "/conversations/\(asked.conversation.id)/assign",
                 json: ["assigneeId": ids.users["mchen"]!.uuidString])
             #expect(assigned.status == .ok)
-            let mine: CareTeamService.InBasketResponse = try await chen.get("/in-basket?filter=assigned").decode()
+            let mine: CareTeamWork.InBasketResponse = try await chen.get("/in-basket?filter=assigned").decode()
             #expect(mine.items.map(\.id) == [asked.conversation.id])
 
             let notEligible = try await torres.send(
@@ -112,7 +112,7 @@ import Vapor
             _ = try await alex.send(
                 .POST, "/conversations", json: ids.start("General Message", to: ids.provider("mchen")))
             let okafor = try await client("bokafor")
-            let basket: CareTeamService.InBasketResponse = try await okafor.get("/in-basket").decode()
+            let basket: CareTeamWork.InBasketResponse = try await okafor.get("/in-basket").decode()
             #expect(basket.items.map(\.id) == [billing.conversation.id])
             let listed: ConversationPageResponse = try await okafor.get("/conversations").decode()
             #expect(listed.items.map(\.id) == [billing.conversation.id])
@@ -131,7 +131,7 @@ import Vapor
             let torres = try await client("ntorres")
 
             clock.advance(by: 6 * 86_400)  // Tuesday 1 December, 9 am: due today, not yet overdue
-            var overdue: CareTeamService.InBasketResponse = try await torres.get("/in-basket?filter=overdue").decode()
+            var overdue: CareTeamWork.InBasketResponse = try await torres.get("/in-basket?filter=overdue").decode()
             #expect(overdue.items.isEmpty)
 
             clock.advance(by: 86_400)  // Wednesday 2 December
@@ -142,7 +142,7 @@ import Vapor
             // Overdue items come first in the In Basket.
             _ = try await alex.send(
                 .POST, "/conversations", json: ids.start("Appointment Request", to: ids.pool("Nurse Triage")))
-            let open: CareTeamService.InBasketResponse = try await torres.get("/in-basket").decode()
+            let open: CareTeamWork.InBasketResponse = try await torres.get("/in-basket").decode()
             #expect(open.items.first?.id == asked.conversation.id)
 
             // A care-team reply ends it.

@@ -36,7 +36,8 @@ struct ConversationRulesTests {
     @Test(arguments: [
         (Who.ownerPatient, true, true, true, true),
         (.otherPatient, false, false, false, false),
-        (.proxyWithGrant, true, true, false, true),
+        // A proxy edits only conversations they started; this one Alex started.
+        (.proxyWithGrant, true, false, false, true),
         (.proxyWithoutGrant, false, false, false, false),
         (.recipientProvider, true, false, false, true),
         (.otherProvider, false, false, false, false),

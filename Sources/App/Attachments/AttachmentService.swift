@@ -14,25 +14,24 @@ struct AttachmentResponse: Content, Equatable {
 
 /// Uploading into drafts, removing, and downloading attachments, for whoever may see the draft or conversation.
 struct AttachmentService {
-    let db: any Database
-    let writes: WriteSerializer
-    let context: MessagingContext
-    let store: any BlobStore
+    let messaging: MessagingStore
+    let blobs: any BlobStore
+
+    var context: MessagingContext { messaging.context }
 
     /// Streams an upload into the store, encrypting as it goes, and refuses it as soon as it is too large: an
     /// oversize upload is never held whole, in memory or on disk.
     func upload<Body: AsyncSequence>(toDraft draftID: UUID, filename raw: String, body: Body) async throws
         -> AttachmentResponse where Body.Element == ByteBuffer
     {
-        let drafts = DraftService(db: db, writes: writes, context: context)
-        let draft = try await drafts.draft(draftID)
+        let draft = try await messaging.draft(draftID)
         try await checkTypeAllowsAttachments(draft)
         let limits = context.organization.attachmentLimits
-        let existing = try await Attachment.query(on: db).filter(\.$draft.$id == draftID).all(\.$sizeBytes)
+        let existing = try await Attachment.query(on: messaging.db).filter(\.$draft.$id == draftID).all(\.$sizeBytes)
         if existing.count >= limits.maxFiles { throw Self.refusal(.tooManyFiles(max: limits.maxFiles)) }
 
         let filename = DisplayFilename.clean(raw)
-        let writer = try store.makeWriter()
+        let writer = try blobs.makeWriter()
         do {
             for try await chunk in body {
                 try writer.write(chunk.readableBytesView)
@@ -49,23 +48,17 @@ struct AttachmentService {
             } catch {
                 throw Self.refusal(error)
             }
-            let sha = try await store.commit(writer)
-            let attachment = Attachment()
-            attachment.$organization.id = context.organization.id
-            attachment.$uploader.id = context.userID
-            attachment.$draft.id = draftID
-            attachment.blobSHA256 = sha
-            attachment.filename = filename
-            attachment.contentType = kind.contentType
-            attachment.sizeBytes = writer.size
-            attachment.createdAt = context.now
-            let context = self.context
-            try await writes.transaction(on: db) { db in
-                try await attachment.create(on: db)
-                try await context.audit(
-                    "attachment.upload", "attachment", attachment.id, actingFor: draft.$patient.id, on: db)
+            let upload = NewAttachment(
+                id: UUID(), draftID: draftID, blobSHA256: try await blobs.commit(writer), filename: filename,
+                contentType: kind.contentType, size: writer.size)
+            let patient = draft.$patient.id
+            try await messaging.write { store in
+                try await store.insert(upload)
+                try await store.audit("attachment.upload", "attachment", upload.id, actingFor: patient)
             }
-            return Self.response(attachment)
+            return AttachmentResponse(
+                id: upload.id, filename: filename, contentType: upload.contentType, size: upload.size,
+                downloadUrl: Self.downloadURL(upload.id))
         } catch {
             writer.discard()
             throw error
@@ -73,42 +66,40 @@ struct AttachmentService {
     }
 
     func remove(_ id: UUID, fromDraft draftID: UUID) async throws {
-        _ = try await DraftService(db: db, writes: writes, context: context).draft(draftID)
-        guard
-            let attachment = try await Attachment.query(on: db).filter(\.$id == id).filter(\.$draft.$id == draftID)
-                .first()
-        else { throw MessagingError.notFound }
-        try await writes.transaction(on: db) { db in try await attachment.delete(on: db) }
+        _ = try await messaging.draft(draftID)
+        try await messaging.write { store in
+            guard try await store.deleteAttachment(id, fromDraft: draftID) else { throw MessagingError.notFound }
+        }
     }
 
     /// The attachment and its content, if the actor may see the conversation or draft it belongs to. Audited.
     func download(_ id: UUID) async throws -> (attachment: Attachment, content: Data) {
         guard
-            let attachment = try await Attachment.query(on: db).filter(\.$id == id)
+            let attachment = try await Attachment.query(on: messaging.db).filter(\.$id == id)
                 .filter(\.$organization.$id == context.organization.id).first()
         else { throw MessagingError.notFound }
         let patient: UUID
         if let messageID = attachment.$message.id {
-            guard let message = try await Message.find(messageID, on: db) else { throw MessagingError.notFound }
-            patient = try await MessagingQueries.visibleConversation(message.$conversation.id, context, on: db).$patient
-                .id
+            guard let conversationID = try await messaging.conversationID(ofMessage: messageID) else {
+                throw MessagingError.notFound
+            }
+            patient = try await messaging.conversation(conversationID).patientID
         } else if let draftID = attachment.$draft.id {
-            patient = try await DraftService(db: db, writes: writes, context: context).draft(draftID).$patient.id
+            patient = try await messaging.draft(draftID).$patient.id
         } else {
             throw MessagingError.notFound
         }
         let content: Data
         do {
-            content = try await store.read(attachment.blobSHA256)
+            content = try await blobs.read(attachment.blobSHA256)
         } catch BlobError.damaged {
             throw MessagingError(
                 .internalServerError, "attachment_damaged",
                 "This file could not be opened: its stored copy failed its integrity check. Ask the sender to attach it again."
             )
         }
-        let context = self.context
-        try await writes.transaction(on: db) { db in
-            try await context.audit("attachment.download", "attachment", id, actingFor: patient, on: db)
+        try await messaging.write { store in
+            try await store.audit("attachment.download", "attachment", id, actingFor: patient)
         }
         return (attachment, content)
     }
@@ -116,12 +107,12 @@ struct AttachmentService {
     private func checkTypeAllowsAttachments(_ draft: Draft) async throws {
         let typeID: UUID?
         if let conversationID = draft.$conversation.id {
-            typeID = try await Conversation.find(conversationID, on: db)?.$messageType.id
+            typeID = try await messaging.conversation(conversationID).conversation.$messageType.id
         } else {
             typeID = draft.$messageType.id
         }
         guard let typeID else { return }
-        if try await MessageType.find(typeID, on: db)?.allowsAttachments == false {
+        if context.messageTypes.first(where: { $0.id == typeID })?.rule.allowsAttachments == false {
             throw MessagingError(
                 .unprocessableEntity, "attachments_not_allowed", "This type of message can't carry attachments.",
                 field: "file")
@@ -140,8 +131,10 @@ struct AttachmentService {
     static func response(_ attachment: Attachment) -> AttachmentResponse {
         AttachmentResponse(
             id: attachment.id!, filename: attachment.filename, contentType: attachment.contentType,
-            size: attachment.sizeBytes, downloadUrl: "/api/v1/attachments/\(attachment.id!.uuidString)")
+            size: attachment.sizeBytes, downloadUrl: downloadURL(attachment.id!))
     }
+
+    static func downloadURL(_ id: UUID) -> String { "/api/v1/attachments/\(id.uuidString)" }
 
     /// Attachments of several messages or drafts, grouped by owner, in upload order.
     static func list(messages: [UUID] = [], drafts: [UUID] = [], on db: any Database) async throws

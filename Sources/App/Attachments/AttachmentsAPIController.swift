@@ -51,7 +51,6 @@ struct AttachmentsAPIController: RouteCollection {
 
 extension Request {
     func attachments() async throws -> AttachmentService {
-        AttachmentService(
-            db: db, writes: application.writes, context: try await messagingContext(), store: application.blobStore)
+        AttachmentService(messaging: try await messagingStore(), blobs: application.blobStore)
     }
 }

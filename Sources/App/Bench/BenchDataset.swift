@@ -147,6 +147,8 @@ struct BenchDataset {
             var at = now.addingTimeInterval(-Double(random.next() % (365 * 86_400)))
             var lastPatient: Date?
             var lastCareTeam: Date?
+            var lastPatientSeq = 0
+            var lastCareTeamSeq = 0
             for m in 0..<count {
                 let fromPatient = m % 2 == 0
                 let author = fromPatient ? patient : (toPool ? nurses[m % nurses.count] : provider)
@@ -154,9 +156,15 @@ struct BenchDataset {
                 let body = RichTextDocument(plainText: text)
                 messages.append([
                     SQLBind(UUID()), SQLBind(id), SQLBind(author), SQLBind(fromPatient ? "patient" : "care_team"),
-                    SQLBind(body.json), SQLBind(text), SQLBind(at),
+                    SQLBind(body.json), SQLBind(text), SQLBind(at), SQLBind(m + 1),
                 ])
-                if fromPatient { lastPatient = at } else { lastCareTeam = at }
+                if fromPatient {
+                    lastPatient = at
+                    lastPatientSeq = m + 1
+                } else {
+                    lastCareTeam = at
+                    lastCareTeamSeq = m + 1
+                }
                 at = at.addingTimeInterval(Double(600 + random.next() % 86_400))
             }
             let last = max(lastPatient ?? .distantPast, lastCareTeam ?? .distantPast)
@@ -165,9 +173,10 @@ struct BenchDataset {
                 SQLBind("Conversation \(conversationCount)"),
                 SQLBind(toPool ? nil : provider), SQLBind(toPool ? pool : nil), SQLBind(false), SQLBind("open"),
                 SQLBind(patient), SQLBind(createdAt), SQLBind(last), SQLBind("2026-01-05"), SQLBind(1),
-                SQLBind(lastPatient), SQLBind(lastCareTeam),
+                SQLBind(lastPatient), SQLBind(lastCareTeam), SQLBind(count), SQLBind(lastPatientSeq),
+                SQLBind(lastCareTeamSeq), SQLBind("patient"),
             ])
-            states.append([SQLBind(UUID()), SQLBind(id), SQLBind(patient), SQLBind(last)])
+            states.append([SQLBind(UUID()), SQLBind(id), SQLBind(patient), SQLBind(last), SQLBind(count)])
             written += count
             conversationCount += 1
             if messages.count >= 20_000 { try await flush(&conversations, &messages, &states, sql) }
@@ -200,12 +209,14 @@ struct BenchDataset {
                 "id", "organization_id", "patient_id", "message_type_id", "subject", "recipient_provider_id",
                 "recipient_pool_id", "confidential", "status", "started_by_id", "created_at", "last_message_at",
                 "expected_reply_by", "version", "last_patient_message_at", "last_care_team_message_at",
+                "last_message_seq", "last_patient_seq", "last_care_team_seq", "started_side",
             ],
             conversations, sql)
         try await insert(
-            "messages", ["id", "conversation_id", "author_id", "side", "body", "body_text", "created_at"], messages, sql
-        )
-        try await insert("conversation_states", ["id", "conversation_id", "user_id", "last_read_at"], states, sql)
+            "messages", ["id", "conversation_id", "author_id", "side", "body", "body_text", "created_at", "seq"],
+            messages, sql)
+        try await insert(
+            "conversation_states", ["id", "conversation_id", "user_id", "last_read_at", "last_read_seq"], states, sql)
         conversations = []
         messages = []
         states = []

@@ -14,45 +14,45 @@ struct CareTeamAPIController: RouteCollection {
 
     @Sendable func inBasket(request: Request) async throws -> Response {
         let text = try? request.query.get(String.self, at: "filter")
-        guard let filter = CareTeamService.Filter(text) else {
+        guard let filter = InBasketFilter(text) else {
             throw MessagingError(
                 .unprocessableEntity, "invalid_filter",
                 "filter must be open, unread, assigned, overdue, done or pool:<id>.",
                 field: "filter")
         }
-        return try await request.careTeam().inBasket(filter).encodeResponse(for: request)
+        let page = try request.pageQuery()
+        return try await request.careTeamWork().inBasket(filter, cursor: page.cursor, limit: page.limit)
+            .encodeResponse(for: request)
     }
 
     @Sendable func claim(request: Request) async throws -> ConversationResponse {
-        try await request.careTeam().claim(try request.uuidParameter("conversationID"))
+        try await request.careTeamWork().claim(try request.uuidParameter("conversationID"))
     }
 
     @Sendable func assignees(request: Request) async throws -> [PersonResponse] {
-        try await request.careTeam().assignees(for: try request.uuidParameter("conversationID"))
+        try await request.careTeamWork().assignees(for: try request.uuidParameter("conversationID"))
     }
 
     struct AssignRequest: Content {
         var assigneeId: UUID?
+        /// Who the caller saw holding it: the assignment happens only if that is still so. Without it, only a
+        /// conversation held by no one, by the caller or by the assignee already is assigned.
+        var expectedAssigneeId: UUID?
     }
 
     @Sendable func assign(request: Request) async throws -> ConversationResponse {
         let input = try request.content.decode(AssignRequest.self)
-        return try await request.careTeam().assign(try request.uuidParameter("conversationID"), to: input.assigneeId)
+        return try await request.careTeamWork().assign(
+            try request.uuidParameter("conversationID"), to: input.assigneeId, expected: input.expectedAssigneeId)
     }
 
     @Sendable func done(request: Request) async throws -> ConversationResponse {
-        try await request.careTeam().markDone(try request.uuidParameter("conversationID"))
+        try await request.careTeamWork().markDone(try request.uuidParameter("conversationID"))
     }
 
     @Sendable func reopen(request: Request) async throws -> ConversationResponse {
-        try await request.careTeam().reopen(try request.uuidParameter("conversationID"))
+        try await request.careTeamWork().reopen(try request.uuidParameter("conversationID"))
     }
 }
 
-extension CareTeamService.InBasketResponse: Content {}
-
-extension Request {
-    func careTeam() async throws -> CareTeamService {
-        CareTeamService(db: db, writes: application.writes, context: try await messagingContext())
-    }
-}
+extension CareTeamWork.InBasketResponse: Content {}

@@ -19,12 +19,13 @@ struct CareTeamController: RouteCollection {
 
     @Sendable func inBasket(request: Request) async throws -> View {
         let filterText = try? request.query.get(String.self, at: "filter")
-        guard let filter = CareTeamService.Filter(filterText) else { throw MessagingError.notFound }
-        let service = try await request.careTeam()
-        let basket = try await service.inBasket(filter)
-        let zone = service.context.calendar.timeZone
+        guard let filter = InBasketFilter(filterText) else { throw MessagingError.notFound }
+        let cursor = (try? request.query.get(String.self, at: "cursor")).flatMap(PageCursor.init)
+        let work = try await request.careTeamWork()
+        let basket = try await work.inBasket(filter, cursor: cursor, limit: 50)
+        let zone = work.context.calendar.timeZone
         let page = InBasketPage(
-            layout: try await LayoutModel.make(request, title: "In Basket"), name: service.context.user.displayName,
+            layout: try await LayoutModel.make(request, title: "In Basket"), name: work.context.user.displayName,
             filters: basket.counts.map {
                 InBasketPage.FilterLink(
                     href: "/care-team?filter=\($0.filter)", label: $0.label, count: $0.count,
@@ -39,7 +40,8 @@ struct CareTeamController: RouteCollection {
                     dueBy: ConversationPresenter.longDate(item.expectedReplyBy),
                     assignee: item.assignee?.name ?? "Unassigned",
                     status: item.status == "closed" ? "Done" : "Open", overdue: item.overdue, unread: item.unread)
-            })
+            },
+            nextPage: basket.nextCursor.map { "/care-team?filter=\(basket.filter)&cursor=\($0)" })
         return try await request.view.render("in-basket", page)
     }
 
@@ -68,14 +70,13 @@ struct CareTeamController: RouteCollection {
     @Sendable func send(request: Request) async throws -> Response {
         let form = try request.content.decode(NewMessageForm.self)
         let body = MessagesController.MessageForm(bodyText: form.bodyText, bodyJson: form.bodyJson).body
-        let input = MessagingService.StartInput(
+        let input = SendMessage.StartInput(
             patientId: form.patient.flatMap(UUID.init(uuidString:)),
             messageTypeId: form.messageType.flatMap(UUID.init(uuidString:)),
             recipient: PageFormat.recipient(from: form.from), subject: form.subject, confidential: false, body: body)
         do {
-            let started = try await request.messaging().start(input, idempotencyKey: form.sendKey)
-            return request.redirect(
-                to: "/messages/\(started.conversation.conversation.id.uuidString)?sent=1", redirectType: .normal)
+            let sent = try await request.sendMessage().start(input, idempotencyKey: form.sendKey)
+            return request.redirect(to: "/messages/\(sent.conversationID.uuidString)?sent=1", redirectType: .normal)
         } catch let error as MessagingError where error.field != nil || error == .notFound {
             let view = try await renderCompose(
                 request, form: form, errors: [error.field.map(MessagesController.formField) ?? "patient": error.message]
@@ -89,8 +90,8 @@ struct CareTeamController: RouteCollection {
     /// the organisation. Names and dates of birth, so two people with one name can be told apart.
     private func renderCompose(_ request: Request, form: NewMessageForm, errors: [String: String]) async throws -> View
     {
-        let messaging = try await request.messaging()
-        let context = messaging.context
+        let reading = try await request.readConversation()
+        let context = reading.context
         guard context.actor.roles.contains(where: \.isCareTeam) else { throw MessagingError.notFound }
         let patientQuery = User.query(on: request.db).filter(\.$organization.$id == context.organization.id)
             .join(UserRole.self, on: \User.$id == \UserRole.$user.$id).filter(UserRole.self, \.$role == .patient)
@@ -107,9 +108,7 @@ struct CareTeamController: RouteCollection {
                     value: "provider:\(context.userID.uuidString)", label: context.user.displayName, detail: nil,
                     selected: form.from == "provider:\(context.userID.uuidString)"))
         }
-        for pool in try await Pool.query(on: request.db).filter(\.$id ~~ context.actor.pools.map(\.uuid)).sort(\.$name)
-            .all()
-        {
+        for pool in try await reading.store.myPools() {
             let value = "pool:\(pool.id!.uuidString)"
             senders.append(OptionModel(value: value, label: pool.name, detail: nil, selected: form.from == value))
         }
@@ -121,7 +120,7 @@ struct CareTeamController: RouteCollection {
                     selected: $0.id?.uuidString == form.patient)
             },
             senders: senders,
-            types: messaging.messageTypes().map {
+            types: reading.messageTypes().map {
                 OptionModel(
                     value: $0.id.uuidString, label: $0.name, detail: nil, selected: $0.id.uuidString == form.messageType
                 )
@@ -133,6 +132,8 @@ struct CareTeamController: RouteCollection {
 
     struct AssignForm: Content {
         var assignee: String?
+        /// Who the page showed holding it: someone else taking it meanwhile makes this assignment a 409.
+        var current: String?
     }
 
     @Sendable func claim(request: Request) async throws -> Response {
@@ -141,7 +142,11 @@ struct CareTeamController: RouteCollection {
 
     @Sendable func assign(request: Request) async throws -> Response {
         let form = try request.content.decode(AssignForm.self)
-        return try await work(request) { try await $0.assign($1, to: form.assignee.flatMap(UUID.init(uuidString:))) }
+        return try await work(request) {
+            try await $0.assign(
+                $1, to: form.assignee.flatMap(UUID.init(uuidString:)),
+                expected: form.current.flatMap(UUID.init(uuidString:)))
+        }
     }
 
     @Sendable func done(request: Request) async throws -> Response {
@@ -153,10 +158,10 @@ struct CareTeamController: RouteCollection {
     }
 
     private func work(
-        _ request: Request, _ action: (CareTeamService, UUID) async throws -> ConversationResponse
+        _ request: Request, _ action: (CareTeamWork, UUID) async throws -> ConversationResponse
     ) async throws -> Response {
         let id = try request.uuidParameter("conversationID")
-        _ = try await action(try await request.careTeam(), id)
+        _ = try await action(try await request.careTeamWork(), id)
         return request.redirect(to: "/messages/\(id.uuidString)", redirectType: .normal)
     }
 }
@@ -188,6 +193,8 @@ struct InBasketPage: Encodable {
     let filters: [FilterLink]
     let currentLabel: String
     let rows: [Row]
+    /// The next page of this filter, when there is one.
+    let nextPage: String?
 }
 
 struct CareTeamComposePage: Encodable {

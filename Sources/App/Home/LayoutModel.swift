@@ -26,11 +26,14 @@ struct LayoutModel: Encodable {
         self.messages = messages
     }
 
-    /// For signed-in pages: counts unread conversations for the Messages link.
+    /// For signed-in pages: counts unread conversations in the Inbox being viewed for the Messages link (a proxy's
+    /// badge counts the person they are looking at, as the Inbox under it shows).
     static func make(_ request: Request, title: String) async throws -> LayoutModel {
         guard request.auth.has(SignedInUser.self) else { return LayoutModel(request: request, title: title) }
         do {
-            let unread = try await request.messaging().unreadInbox()
+            let reading = try await request.readConversation()
+            let unread = try await reading.unreadInbox(
+                patient: try await reading.viewedPatient(chosen: MessagesController.viewingCookie(of: request)))
             let label = unread == 0 ? "Messages" : "Messages, \(unread) unread"
             return LayoutModel(
                 request: request, title: title, messages: MessagesLink(unread: unread, accessibleLabel: label))

@@ -34,6 +34,15 @@ final class Conversation: Model, @unchecked Sendable {
     @OptionalField(key: "care_team_read_at") var careTeamReadAt: Date?
     @OptionalField(key: "last_patient_message_at") var lastPatientMessageAt: Date?
     @OptionalField(key: "last_care_team_message_at") var lastCareTeamMessageAt: Date?
+    /// The number of the latest message, overall and from each side (0: none yet). Numbers are given at insert, in
+    /// commit order, so unlike times they never go backwards.
+    @Field(key: "last_message_seq") var lastMessageSeq: Int
+    @Field(key: "last_patient_seq") var lastPatientSeq: Int
+    @Field(key: "last_care_team_seq") var lastCareTeamSeq: Int
+    /// The latest message a care-team member had in front of them when they opened it.
+    @Field(key: "care_team_read_seq") var careTeamReadSeq: Int
+    /// The side of whoever wrote the first message.
+    @Enum(key: "started_side") var startedSide: ConversationSide
 
     @Children(for: \.$conversation) var messages: [Message]
 
@@ -43,7 +52,8 @@ final class Conversation: Model, @unchecked Sendable {
         [
             $id, $organization, $patient, $messageType, $subject, $recipientProvider, $recipientPool, $confidential,
             $status, $startedBy, $createdAt, $lastMessageAt, $expectedReplyBy, $version, $assignee, $doneAt,
-            $careTeamReadAt, $lastPatientMessageAt, $lastCareTeamMessageAt, $messages,
+            $careTeamReadAt, $lastPatientMessageAt, $lastCareTeamMessageAt, $lastMessageSeq, $lastPatientSeq,
+            $lastCareTeamSeq, $careTeamReadSeq, $startedSide, $messages,
         ]
     }
 
@@ -68,32 +78,19 @@ final class Conversation: Model, @unchecked Sendable {
     var facts: ConversationFacts {
         ConversationFacts(
             patientID: UserID($patient.id), recipient: recipient, confidential: confidential,
-            assignee: $assignee.id.map(UserID.init))
+            assignee: $assignee.id.map(UserID.init), startedBy: UserID($startedBy.id), startedSide: startedSide,
+            careTeamHasWritten: lastCareTeamSeq > 0)
     }
 
     /// The patient side wrote last and the care team has not answered yet.
-    var awaitingCareTeam: Bool {
-        guard let patientSide = lastPatientMessageAt else { return false }
-        return lastCareTeamMessageAt.map { $0 < patientSide } ?? true
-    }
+    var awaitingCareTeam: Bool { lastPatientSeq > lastCareTeamSeq }
 }
 
 /// One message. A sent message never changes.
 final class Message: Model, @unchecked Sendable {
     static let schema = "messages"
 
-    enum Side: String, Codable {
-        case patient, proxy
-        case careTeam = "care_team"
-
-        init(_ side: ConversationSide) {
-            switch side {
-            case .patient: self = .patient
-            case .proxy: self = .proxy
-            case .careTeam: self = .careTeam
-            }
-        }
-    }
+    typealias Side = ConversationSide
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "conversation_id") var conversation: Conversation
@@ -105,11 +102,13 @@ final class Message: Model, @unchecked Sendable {
     @Field(key: "body_text") var bodyText: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "idempotency_key") var idempotencyKey: String?
+    /// Its place in the conversation: 1, 2, 3… in the order the messages were committed.
+    @Field(key: "seq") var seq: Int
 
     /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
     /// list against reflection.
     var properties: [any AnyProperty] {
-        [$id, $conversation, $author, $side, $body, $bodyText, $createdAt, $idempotencyKey]
+        [$id, $conversation, $author, $side, $body, $bodyText, $createdAt, $idempotencyKey, $seq]
     }
 
     init() {}
@@ -158,10 +157,16 @@ final class ConversationState: Model, @unchecked Sendable {
     @Parent(key: "user_id") var user: User
     @OptionalField(key: "last_read_at") var lastReadAt: Date?
     @OptionalField(key: "archived_at") var archivedAt: Date?
+    /// The latest message they have had in front of them.
+    @Field(key: "last_read_seq") var lastReadSeq: Int
+    /// The latest message when they archived it: a later one from the other side brings it back to the Inbox.
+    @OptionalField(key: "archived_seq") var archivedSeq: Int?
 
     /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
     /// list against reflection.
-    var properties: [any AnyProperty] { [$id, $conversation, $user, $lastReadAt, $archivedAt] }
+    var properties: [any AnyProperty] {
+        [$id, $conversation, $user, $lastReadAt, $archivedAt, $lastReadSeq, $archivedSeq]
+    }
 
     init() {}
 }

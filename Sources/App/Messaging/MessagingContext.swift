@@ -2,9 +2,10 @@ import Domain
 import Fluent
 import Vapor
 
-/// Everything a messaging service needs to know about who is acting, resolved once per request: the user, their
-/// proxy grants in force today and their pools, and their organisation's calendar. Messaging that is switched off for
-/// the organisation or this kind of account answers 404, as if it did not exist.
+/// Everything messaging needs to know about who is acting, resolved once per request: the user, their proxy grants in
+/// force today and their pools, and their organisation's calendar. Messaging that is switched off for the organisation
+/// or this kind of account answers 404, as if it did not exist; and a login with several roles acts only in those the
+/// organisation opened messaging to (with `proxy` closed, a parent still reads their own messages, not their child's).
 struct MessagingContext: Sendable {
     let user: SignedInUser
     let actor: MessagingActor
@@ -24,13 +25,14 @@ struct MessagingContext: Sendable {
                 for: user.organizationID, at: request.now, on: request.db),
             organization.settings.messagingAvailable(to: user.roles)
         else { throw MessagingError.notFound }
+        let roles = user.roles.intersection(organization.settings.messagingRoles)
         let calendar = organization.calendar
         // Whole milliseconds: what is stored is then exactly what is compared and paged by.
         let now = Date(timeIntervalSince1970: (request.now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let today = calendar.day(of: now)
 
         var proxyFor: Set<UserID> = []
-        if user.roles.contains(.proxy) {
+        if roles.contains(.proxy) {
             let grants = try await ProxyGrant.query(on: request.db).filter(\.$proxy.$id == user.id).all()
             for grant in grants {
                 guard let from = CalendarDate(grant.activeFrom) else { continue }
@@ -39,16 +41,18 @@ struct MessagingContext: Sendable {
             }
         }
         let pools =
-            user.roles.contains(where: \.isCareTeam)
+            roles.contains(where: \.isCareTeam)
             ? try await PoolMember.query(on: request.db).filter(\.$user.$id == user.id).all(\.$pool.$id) : []
 
         return MessagingContext(
             user: user,
             actor: MessagingActor(
-                userID: UserID(user.id), roles: user.roles, proxyFor: proxyFor, pools: Set(pools.map(PoolID.init))),
+                userID: UserID(user.id), roles: roles, proxyFor: proxyFor, pools: Set(pools.map(PoolID.init))),
             organization: organization.settings, calendar: calendar, messageTypes: organization.messageTypes, now: now,
             address: request.clientAddress)
     }
+
+    var scope: AccessScope { AccessScope(organizationID: organization.id, actor: actor) }
 
     var auditContext: AuditContext {
         AuditContext(organizationID: user.organizationID, actorID: user.id, actingForID: nil, address: address)

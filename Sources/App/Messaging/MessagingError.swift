@@ -47,6 +47,19 @@ struct MessagingError: AbortError, Equatable {
     static let idempotencyKeyInvalid = MessagingError(
         .unprocessableEntity, "idempotency_key_invalid",
         "The Idempotency-Key header must be 1 to 200 printable characters.", field: "Idempotency-Key")
+    /// Another send of the same draft took it first; the caller answers with what that send made.
+    static let draftTaken = MessagingError(
+        .conflict, "draft_already_sent", "This draft has already been sent. Reload to see the conversation.")
+    static let recipientLocked = MessagingError(
+        .unprocessableEntity, "recipient_change_not_allowed",
+        "The recipient can't be changed once the care team has replied, or by someone who didn't start the conversation.",
+        field: "recipient")
+    static let alreadyAssigned = MessagingError(
+        .conflict, "already_assigned", "Someone else has already taken this conversation. Reload to see who.")
+    static let alreadyDone = MessagingError(
+        .conflict, "already_done", "Someone has already marked this conversation Done. Reload to see it.")
+    static let alreadyOpen = MessagingError(
+        .conflict, "already_open", "Someone has already reopened this conversation. Reload to see it.")
     static let nothingToSend = MessagingError(
         .unprocessableEntity, "body_required", "Enter a message before you send it.", field: "body")
 

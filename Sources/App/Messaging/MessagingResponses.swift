@@ -37,6 +37,8 @@ struct ConversationSummaryResponse: Content {
     /// The subject, or the message type when there is no subject.
     let title: String
     let recipient: RecipientResponse
+    /// Which side wrote the first message: `patient`, `proxy` or `care_team` (then the recipient is who it is from).
+    let startedBy: String
     let confidential: Bool
     let status: String
     let lastMessageAt: Date
@@ -50,18 +52,8 @@ struct ConversationSummaryResponse: Content {
     let readByCareTeamAt: Date?
     /// Open, the patient side is waiting, and the expected reply date has passed.
     let overdue: Bool
-    /// For the care team: the patient's date of birth.
+    /// For the care team only: the patient's date of birth.
     let patientBirthDate: String?
-}
-
-extension ConversationSummaryResponse {
-    /// The facts the rules decide by, as the response states them.
-    var facts: ConversationFacts {
-        ConversationFacts(
-            patientID: UserID(patient.id),
-            recipient: recipient.kind == .pool ? .pool(PoolID(recipient.id)) : .provider(UserID(recipient.id)),
-            confidential: confidential, assignee: assignee.map { UserID($0.id) })
-    }
 }
 
 struct MessageResponse: Content {
@@ -72,6 +64,8 @@ struct MessageResponse: Content {
     /// "Jordan Rivera on behalf of Alex Rivera".
     let byline: String
     let side: String
+    /// Its place in the conversation: 1, 2, 3… in the order messages were committed.
+    let seq: Int
     let createdAt: Date
     let body: RichTextDocument
     let bodyText: String
@@ -94,8 +88,10 @@ struct ConversationResponse: Content {
     let version: Int
     let messages: [MessageResponse]
     let events: [ConversationEventResponse]
-    /// "You can expect a reply by Wednesday, November 25, 2026."
-    let expectedReplyNotice: String
+    /// There are earlier messages: pass this as `before` to get them. Absent when the first message is included.
+    let earlierBefore: Int?
+    /// "You can expect a reply by Wednesday, November 25, 2026.", for the patient side while it waits for a reply.
+    let expectedReplyNotice: String?
 }
 
 struct ConversationPageResponse: Content {
@@ -110,11 +106,19 @@ struct UnreadCountsResponse: Content {
     let drafts: Int
 }
 
+struct DraftPageResponse: Content {
+    let items: [DraftResponse]
+    /// Pass as `cursor` for the next page; absent on the last page.
+    let nextCursor: String?
+}
+
 struct DraftResponse: Content {
     let id: UUID
     let version: Int
     let patientId: UUID
     let conversationId: UUID?
+    /// For a reply draft: the conversation it answers, by subject or type.
+    let conversationTitle: String?
     let messageTypeId: UUID?
     let recipient: RecipientResponse?
     let subject: String?

@@ -5,8 +5,9 @@ import SQLKit
 
 /// The recipients a patient may message with a message type, by the rule in `RecipientEligibility`, with their names.
 struct RecipientDirectory {
-    let db: any Database
-    let context: MessagingContext
+    let store: MessagingStore
+
+    var context: MessagingContext { store.context }
 
     /// One of the organisation's message types; anything else is an unknown type.
     func messageType(_ id: UUID?) throws -> MessageTypeSettings {
@@ -17,14 +18,39 @@ struct RecipientDirectory {
     }
 
     func eligible(for patient: UUID, type: MessageTypeRule) async throws -> Set<Recipient> {
-        let relationships = try await CareRelationship.all(ofPatient: patient, on: db)
-        let facts = relationships.compactMap { relationship -> CareRelationshipFact? in
+        RecipientEligibility.recipients(
+            for: type, relationships: try await relationships(of: patient), on: context.today)
+    }
+
+    /// Providers with a care relationship with the patient in force today.
+    func providers(for patient: UUID) async throws -> Set<UserID> {
+        Set(
+            try await relationships(of: patient).filter { $0.period.isWellFormed && $0.period.contains(context.today) }
+                .map(\.providerID))
+    }
+
+    /// Why the actor may not reply here, if they may not: the patient side cannot write to a provider whose care
+    /// relationship with the patient has ended, since it would reach someone who no longer looks after them
+    /// (docs/care-team.md).
+    func replyRefusal(in row: VisibleConversation) async throws -> MessagingError? {
+        guard row.side.isPatientSide, case .provider(let provider) = row.conversation.recipient,
+            !(try await providers(for: row.patientID)).contains(provider)
+        else { return nil }
+        return Self.relationshipEnded
+    }
+
+    static let relationshipEnded = MessagingError(
+        .unprocessableEntity, "care_relationship_ended",
+        "You can no longer reply here because your care relationship with this provider has ended. "
+            + "Your draft is kept. Please call the provider's office.", field: "body")
+
+    private func relationships(of patient: UUID) async throws -> [CareRelationshipFact] {
+        try await CareRelationship.all(ofPatient: patient, on: store.db).compactMap { relationship in
             guard let from = CalendarDate(relationship.activeFrom) else { return nil }
             return CareRelationshipFact(
                 providerID: UserID(relationship.$provider.id),
                 period: ActivePeriod(from: from, until: relationship.activeUntil.flatMap(CalendarDate.init)))
         }
-        return RecipientEligibility.recipients(for: type, relationships: facts, on: context.today)
     }
 
     /// Eligible recipients whose name contains `search` (any case), providers first, each group by name.
@@ -45,11 +71,8 @@ struct RecipientDirectory {
             case .pool(let id): poolIDs.append(id.uuid)
             }
         }
-        let providers =
-            providerIDs.isEmpty
-            ? [] : try await db.models(User.self, "SELECT * FROM users WHERE id IN (\(binds: providerIDs))")
-        let pools =
-            poolIDs.isEmpty ? [] : try await db.models(Pool.self, "SELECT * FROM pools WHERE id IN (\(binds: poolIDs))")
+        let providers = try await store.users(Set(providerIDs)).values
+        let pools = try await store.pools(Set(poolIDs)).values
         return providers.map {
             RecipientResponse(kind: .provider, id: $0.id!, name: $0.personName.displayName, detail: $0.specialty)
         }.sorted { $0.name < $1.name }

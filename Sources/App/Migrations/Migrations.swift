@@ -24,5 +24,6 @@ enum CareboxMigrations {
         CreateAPITokens(),
         CreateAttachments(),
         AddCareTeamFieldsToConversations(),
+        AddSequencesToMessaging(),
     ]
 }

@@ -33,64 +33,59 @@ struct MessagingAPIController: RouteCollection {
     // MARK: Directory
 
     @Sendable func messageTypes(request: Request) async throws -> [MessageTypeResponse] {
-        try await request.messaging().messageTypes()
+        try await request.readConversation().messageTypes()
     }
 
     @Sendable func recipients(request: Request) async throws -> [RecipientResponse] {
         let type = try request.uuidQuery("type")
-        return try await request.messaging().recipients(
+        return try await request.readConversation().recipients(
             patient: try request.uuidQuery("patient"), type: type,
             matching: try? request.query.get(String.self, at: "q"))
     }
 
     @Sendable func actingFor(request: Request) async throws -> [ActingForResponse] {
-        try await request.messaging().actingFor()
+        try await request.readConversation().actingFor()
     }
 
     @Sendable func unreadCounts(request: Request) async throws -> UnreadCountsResponse {
-        try await request.messaging().unreadCounts(patient: try request.uuidQuery("patient"))
+        try await request.readConversation().unreadCounts(patient: try request.uuidQuery("patient"))
     }
 
     // MARK: Conversations
 
     @Sendable func list(request: Request) async throws -> ConversationPageResponse {
         let folderName = (try? request.query.get(String.self, at: "folder")) ?? "inbox"
-        guard let folder = MessagingQueries.Folder(rawValue: folderName), folder != .drafts else {
+        guard let folder = Folder(rawValue: folderName), folder != .drafts else {
             throw MessagingError(
                 .unprocessableEntity, "invalid_folder", "folder must be inbox, sent or archived (drafts: /drafts).",
                 field: "folder")
         }
-        var cursor: ConversationCursor?
-        if let text = try? request.query.get(String.self, at: "cursor") {
-            guard let parsed = ConversationCursor(text) else {
-                throw MessagingError(
-                    .unprocessableEntity, "invalid_cursor", "cursor is not one this API gave out.", field: "cursor")
-            }
-            cursor = parsed
-        }
-        let limit = (try? request.query.get(Int.self, at: "limit")) ?? 25
-        guard (1...100).contains(limit) else {
-            throw MessagingError(.unprocessableEntity, "invalid_limit", "limit must be from 1 to 100.", field: "limit")
-        }
-        return try await request.messaging().list(
-            folder, patient: try request.uuidQuery("patient"), cursor: cursor, limit: limit)
+        let page = try request.pageQuery()
+        return try await request.readConversation().list(
+            folder, patient: try request.uuidQuery("patient"), cursor: page.cursor, limit: page.limit)
     }
 
     @Sendable func start(request: Request) async throws -> Response {
-        let input = try request.content.decode(MessagingService.StartInput.self)
-        let started = try await request.messaging().start(input, idempotencyKey: request.idempotencyKey)
-        return try await started.conversation.withETag(started.conversation.version)
-            .encodeResponse(status: started.created ? .created : .ok, for: request)
+        let input = try request.content.decode(SendMessage.StartInput.self)
+        let send = try await request.sendMessage()
+        let sent = try await send.start(input, idempotencyKey: request.idempotencyKey)
+        let conversation = try await send.conversation(sent)
+        return try await conversation.withETag(conversation.version)
+            .encodeResponse(status: sent.created ? .created : .ok, for: request)
     }
 
+    /// The latest messages, or with `before` (a message's `seq`) the ones before it: `limit` is the page's size.
     @Sendable func show(request: Request) async throws -> Response {
-        let conversation = try await request.messaging().show(try request.uuidParameter("conversationID"))
+        let before = try request.intQuery("before", in: 1...Int.max)
+        let conversation = try await request.readConversation().open(
+            try request.uuidParameter("conversationID"), before: before
+        ).response
         return try await conversation.withETag(conversation.version).encodeResponse(for: request)
     }
 
     @Sendable func edit(request: Request) async throws -> Response {
-        let input = try request.content.decode(MessagingService.EditInput.self)
-        let conversation = try await request.messaging().editDetails(
+        let input = try request.content.decode(EditDetails.EditInput.self)
+        let conversation = try await request.editDetails().edit(
             try request.uuidParameter("conversationID"), version: request.ifMatchVersion, input)
         return try await conversation.withETag(conversation.version).encodeResponse(for: request)
     }
@@ -101,34 +96,37 @@ struct MessagingAPIController: RouteCollection {
 
     @Sendable func reply(request: Request) async throws -> Response {
         let input = try request.content.decode(ReplyRequest.self)
-        let (message, created) = try await request.messaging().reply(
+        let send = try await request.sendMessage()
+        let sent = try await send.reply(
             to: try request.uuidParameter("conversationID"), body: input.body, idempotencyKey: request.idempotencyKey)
-        return try await message.encodeResponse(status: created ? .created : .ok, for: request)
+        return try await send.message(sent).encodeResponse(status: sent.created ? .created : .ok, for: request)
     }
 
     @Sendable func markRead(request: Request) async throws -> HTTPStatus {
-        try await request.messaging().markRead(try request.uuidParameter("conversationID"))
+        try await request.readConversation().markRead(try request.uuidParameter("conversationID"))
         return .noContent
     }
 
     @Sendable func archive(request: Request) async throws -> HTTPStatus {
-        try await request.messaging().archive(try request.uuidParameter("conversationID"), true)
+        try await request.filing().archive(try request.uuidParameter("conversationID"), true)
         return .noContent
     }
 
     @Sendable func unarchive(request: Request) async throws -> HTTPStatus {
-        try await request.messaging().archive(try request.uuidParameter("conversationID"), false)
+        try await request.filing().archive(try request.uuidParameter("conversationID"), false)
         return .noContent
     }
 
     // MARK: Drafts
 
-    @Sendable func listDrafts(request: Request) async throws -> [DraftResponse] {
-        try await request.drafts().list(patient: try request.uuidQuery("patient"))
+    @Sendable func listDrafts(request: Request) async throws -> DraftPageResponse {
+        let page = try request.pageQuery()
+        return try await request.drafts().list(
+            patient: try request.uuidQuery("patient"), cursor: page.cursor, limit: page.limit)
     }
 
     @Sendable func createDraft(request: Request) async throws -> Response {
-        let input = try request.content.decode(DraftService.DraftInput.self)
+        let input = try request.content.decode(Drafts.DraftInput.self)
         guard let draft = try await request.drafts().create(input) else { return Response(status: .noContent) }
         return try await draft.withETag(draft.version).encodeResponse(status: .created, for: request)
     }
@@ -139,7 +137,7 @@ struct MessagingAPIController: RouteCollection {
     }
 
     @Sendable func updateDraft(request: Request) async throws -> Response {
-        let input = try request.content.decode(DraftService.DraftInput.self)
+        let input = try request.content.decode(Drafts.DraftInput.self)
         guard
             let draft = try await request.drafts().update(
                 try request.uuidParameter("draftID"), version: request.ifMatchVersion, input)
@@ -152,12 +150,13 @@ struct MessagingAPIController: RouteCollection {
         return .noContent
     }
 
+    /// 201 with the conversation the draft became; sending it again (or twice at once) answers 200 with the same.
     @Sendable func sendDraft(request: Request) async throws -> Response {
-        let messaging = try await request.messaging()
-        let sent = try await request.drafts().send(
-            try request.uuidParameter("draftID"), version: request.ifMatchVersion)
-        let conversation = try await messaging.show(sent.conversationID, markRead: false)
-        return try await conversation.withETag(conversation.version).encodeResponse(status: .created, for: request)
+        let send = try await request.sendMessage()
+        let sent = try await send.send(draft: try request.uuidParameter("draftID"), version: request.ifMatchVersion)
+        let conversation = try await send.conversation(sent)
+        return try await conversation.withETag(conversation.version)
+            .encodeResponse(status: sent.created ? .created : .ok, for: request)
     }
 }
 
@@ -182,13 +181,17 @@ extension Content {
 }
 
 extension Request {
-    func messaging() async throws -> MessagingService {
-        MessagingService(db: db, writes: application.writes, context: try await messagingContext())
+    /// The messaging store for the signed-in user, on the pool.
+    func messagingStore() async throws -> MessagingStore {
+        MessagingStore(db: db, writes: application.writes, context: try await messagingContext())
     }
 
-    func drafts() async throws -> DraftService {
-        DraftService(db: db, writes: application.writes, context: try await messagingContext())
-    }
+    func sendMessage() async throws -> SendMessage { SendMessage(store: try await messagingStore()) }
+    func readConversation() async throws -> ReadConversation { ReadConversation(store: try await messagingStore()) }
+    func editDetails() async throws -> EditDetails { EditDetails(store: try await messagingStore()) }
+    func drafts() async throws -> Drafts { Drafts(store: try await messagingStore()) }
+    func filing() async throws -> Filing { Filing(store: try await messagingStore()) }
+    func careTeamWork() async throws -> CareTeamWork { CareTeamWork(store: try await messagingStore()) }
 
     private struct MessagingContextKey: StorageKey {
         typealias Value = MessagingContext
@@ -214,6 +217,32 @@ extension Request {
     func uuidParameter(_ name: String) throws -> UUID {
         guard let id = parameters.get(name, as: UUID.self) else { throw MessagingError.notFound }
         return id
+    }
+
+    /// `cursor` and `limit` (1–100, default 25) of a list.
+    func pageQuery() throws -> (cursor: PageCursor?, limit: Int) {
+        var cursor: PageCursor?
+        if let text = try? query.get(String.self, at: "cursor") {
+            guard let parsed = PageCursor(text) else {
+                throw MessagingError(
+                    .unprocessableEntity, "invalid_cursor", "cursor is not one this API gave out.", field: "cursor")
+            }
+            cursor = parsed
+        }
+        return (cursor, try intQuery("limit", in: 1...100) ?? 25)
+    }
+
+    /// A whole number in `range`, or nil when absent; anything else is 422 naming the parameter.
+    func intQuery(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = try? query.get(String.self, at: name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            let bounds =
+                range.upperBound == Int.max
+                ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+            throw MessagingError(
+                .unprocessableEntity, "invalid_\(name)", "\(name) must be a whole number \(bounds).", field: name)
+        }
+        return value
     }
 
     func uuidQuery(_ name: String) throws -> UUID? {

@@ -44,8 +44,8 @@ extension MessagesController {
             return bodyText.map(MessageBodyInput.text)
         }
 
-        var draftInput: DraftService.DraftInput {
-            DraftService.DraftInput(
+        var draftInput: Drafts.DraftInput {
+            Drafts.DraftInput(
                 patientId: patient.flatMap(UUID.init(uuidString:)), conversationId: nil,
                 messageTypeId: messageType.flatMap(UUID.init(uuidString:)),
                 recipient: PageFormat.recipient(from: recipient), subject: subject, confidential: confidential == "on",
@@ -54,7 +54,7 @@ extension MessagesController {
     }
 
     @Sendable func compose(request: Request) async throws -> Response {
-        let messaging = try await request.messaging()
+        let reading = try await request.readConversation()
         var form = MessageForm()
         var attachments: [AttachmentResponse] = []
         if let draftID = try request.uuidQuery("draft") {
@@ -73,26 +73,26 @@ extension MessagesController {
             form.messageType = try request.uuidQuery("type")?.uuidString
         }
         return try await renderCompose(
-            request, messaging, form: form, attachments: attachments, errors: [:], status: .ok)
+            request, reading, form: form, attachments: attachments, errors: [:], status: .ok)
     }
 
     @Sendable func submitCompose(request: Request) async throws -> Response {
-        let messaging = try await request.messaging()
+        let reading = try await request.readConversation()
         let form = try request.content.decode(MessageForm.self)
         do {
             let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
             let action = form.removeAttachment != nil ? "remove" : (form.action ?? "")
             guard form.draftId?.isEmpty == false || file != nil || ["attach", "remove", "close"].contains(action) else {
                 if action != "send" {
-                    return try await renderCompose(request, messaging, form: form, errors: [:], status: .ok)
+                    return try await renderCompose(request, reading, form: form, errors: [:], status: .ok)
                 }
                 // Nothing saved yet and nothing attached: send directly, once per rendering of the form.
-                let input = MessagingService.StartInput(
+                let input = SendMessage.StartInput(
                     patientId: form.draftInput.patientId, messageTypeId: form.draftInput.messageTypeId,
                     recipient: form.draftInput.recipient, subject: form.subject,
                     confidential: form.confidential == "on",
                     body: form.body)
-                let id = try await messaging.start(input, idempotencyKey: form.sendKey).conversation.conversation.id
+                let id = try await request.sendMessage().start(input, idempotencyKey: form.sendKey).conversationID
                 return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
             }
             let draft = try await saveDraft(
@@ -101,7 +101,7 @@ extension MessagesController {
             switch action {
             case "send":
                 guard let draft else { throw MessagingError.nothingToSend }
-                let sent = try await request.drafts().send(draft.id, version: draft.version)
+                let sent = try await request.sendMessage().send(draft: draft.id, version: draft.version)
                 return request.redirect(to: "/messages/\(sent.conversationID.uuidString)?sent=1", redirectType: .normal)
             case "close":
                 return request.redirect(to: "/messages?folder=drafts&saved=1", redirectType: .normal)
@@ -112,7 +112,7 @@ extension MessagesController {
             }
         } catch let error as MessagingError where error.field != nil {
             return try await renderCompose(
-                request, messaging, form: form, errors: [Self.formField(error.field!): error.message],
+                request, reading, form: form, errors: [Self.formField(error.field!): error.message],
                 status: error.status)
         }
     }
@@ -120,7 +120,7 @@ extension MessagesController {
     /// Saves the form as a draft (creating it if needed), then adds the posted file or removes one. A draft that
     /// holds a file is kept even with no text yet.
     func saveDraft(
-        _ request: Request, _ input: DraftService.DraftInput, id: String?, version: Int?, file: File?, removing: String?
+        _ request: Request, _ input: Drafts.DraftInput, id: String?, version: Int?, file: File?, removing: String?
     ) async throws -> DraftResponse? {
         let drafts = try await request.drafts()
         var draft: DraftResponse?
@@ -155,27 +155,27 @@ extension MessagesController {
     }
 
     func renderCompose(
-        _ request: Request, _ messaging: MessagingService, form: MessageForm, attachments: [AttachmentResponse]? = nil,
+        _ request: Request, _ reading: ReadConversation, form: MessageForm, attachments: [AttachmentResponse]? = nil,
         errors: [String: String], status: HTTPResponseStatus
     ) async throws -> Response {
         var attachments = attachments ?? []
         if attachments.isEmpty, let id = form.draftId.flatMap(UUID.init(uuidString:)) {
             attachments = (try? await request.drafts().get(id))?.attachments ?? []
         }
-        let context = messaging.context
-        let viewing = try await Self.viewing(request, messaging)
+        let context = reading.context
+        let viewing = try await Self.viewing(request, reading)
         let patient =
             form.patient.flatMap(UUID.init(uuidString:)) ?? viewing.flatMap { UUID(uuidString: $0.current) }
             ?? context.userID
         guard ConversationRules.canStart(context.actor, for: UserID(patient)) else { throw MessagingError.notFound }
 
-        let types = messaging.messageTypes()
+        let types = reading.messageTypes()
         let chosen = types.first { $0.id.uuidString == form.messageType }
         var recipients: [RecipientResponse] = []
-        if let chosen { recipients = try await messaging.recipients(patient: patient, type: chosen.id, matching: nil) }
+        if let chosen { recipients = try await reading.recipients(patient: patient, type: chosen.id, matching: nil) }
         let patientIsMe = patient == context.userID && context.actor.roles.contains(.patient)
         let patientName =
-            patientIsMe ? nil : try await messaging.actingFor().first { $0.patient.id == patient }?.patient.name
+            patientIsMe ? nil : try await reading.actingFor().first { $0.patient.id == patient }?.patient.name
 
         let page = ComposePage(
             layout: try await LayoutModel.make(request, title: "New Message"), viewing: viewing,
@@ -193,7 +193,7 @@ extension MessagesController {
             subject: form.subject ?? "", showConfidentiality: patientIsMe && (chosen?.allowsConfidentiality ?? true),
             confidential: form.confidential == "on", bodyText: form.bodyText ?? "", bodyJSON: form.bodyJson ?? "",
             draftID: form.draftId, draftVersion: form.version, attachments: attachments.map(AttachmentModel.init),
-            attachmentTypes: AttachmentModel.accept(messaging.context.organization.attachmentLimits),
+            attachmentTypes: AttachmentModel.accept(context.organization.attachmentLimits),
             sendKey: form.sendKey ?? UUID().uuidString,
             errors: errors,
             errorSummary: Array(errors.values), replyNotice: context.organization.replyNotice,

@@ -10,12 +10,12 @@ extension MessagesController {
     @Sendable func reply(request: Request) async throws -> Response {
         let id = try request.uuidParameter("conversationID")
         let form = try request.content.decode(MessageForm.self)
-        let input = DraftService.DraftInput(conversationId: id, body: form.body)
+        let input = Drafts.DraftInput(conversationId: id, body: form.body)
         let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
         let action = form.removeAttachment != nil ? "remove" : (form.action ?? "send")
         do {
             guard form.draftId?.isEmpty == false || file != nil || action != "send" else {
-                _ = try await request.messaging().reply(to: id, body: form.body, idempotencyKey: form.sendKey)
+                _ = try await request.sendMessage().reply(to: id, body: form.body, idempotencyKey: form.sendKey)
                 return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
             }
             let draft = try await saveDraft(
@@ -24,7 +24,7 @@ extension MessagesController {
                 return request.redirect(to: "/messages/\(id.uuidString)#reply-heading", redirectType: .normal)
             }
             guard let draft else { throw MessagingError.nothingToSend }
-            _ = try await request.drafts().send(draft.id, version: draft.version)
+            _ = try await request.sendMessage().send(draft: draft.id, version: draft.version)
             return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
         } catch let error as MessagingError where error.field != nil {
             return try await renderConversation(
@@ -34,81 +34,19 @@ extension MessagesController {
 
     func renderConversation(
         _ request: Request, form: MessageForm?, errors: [String: String], status: HTTPResponseStatus
-    )
-        async throws -> Response
-    {
-        let messaging = try await request.messaging()
+    ) async throws -> Response {
+        let reading = try await request.readConversation()
         let id = try request.uuidParameter("conversationID")
-        let detail = try await messaging.show(id, markRead: form == nil)
-        let context = messaging.context
-        let zone = context.calendar.timeZone
-        let replyDraft = try await request.drafts().replyDraft(in: id)
-
-        var items: [(Date, TimelineItemModel)] = detail.messages.map { message in
-            (
-                message.createdAt,
-                TimelineItemModel(
-                    isMessage: true, byline: message.byline, time: PageFormat.dateTime(message.createdAt, in: zone),
-                    isoTime: PageFormat.iso(message.createdAt), html: message.bodyHTML, summary: "",
-                    fromCareTeam: message.side == "care_team",
-                    attachments: message.attachments.map(AttachmentModel.init))
-            )
-        }
-        items += detail.events.map { event in
-            (
-                event.at,
-                TimelineItemModel(
-                    isMessage: false, byline: event.by.name, time: PageFormat.dateTime(event.at, in: zone),
-                    isoTime: PageFormat.iso(event.at), html: "", summary: event.summary, fromCareTeam: false,
-                    attachments: [])
-            )
-        }
-        items.sort { $0.0 < $1.0 }
-        let lastFromPatientSide = detail.messages.last.map { $0.side != "care_team" } ?? false
-        let facts = detail.conversation.facts
-
-        let summary = detail.conversation
-        let onCareTeam = ConversationRules.side(of: context.actor, in: facts) == .careTeam
-        var panel: CareTeamPanel?
-        if onCareTeam {
-            let assignees = try await request.careTeam().assignees(for: id)
-            panel = CareTeamPanel(
-                patientName: summary.patient.name, birthDate: summary.patientBirthDate ?? "unknown",
-                writtenByProxy: detail.messages.contains { $0.side == "proxy" },
-                status: summary.status == "closed" ? "Done" : "Open", assignee: summary.assignee?.name ?? "Unassigned",
-                dueBy: ConversationPresenter.longDate(summary.expectedReplyBy), overdue: summary.overdue,
-                canClaim: summary.assignee?.id != context.userID, isDone: summary.status == "closed",
-                assignees: assignees.map {
-                    OptionModel(
-                        value: $0.id.uuidString, label: $0.name, detail: nil, selected: $0.id == summary.assignee?.id)
-                })
-        }
-        var replyBlocked: String?
-        if let conversation = try? await MessagingQueries.visibleConversation(id, context, on: request.db) {
-            do {
-                _ = try await messaging.replySide(in: conversation)
-            } catch let error as MessagingError {
-                replyBlocked = error.message
-            }
-        }
+        let before = (try? request.query.get(Int.self, at: "before")).flatMap { $0 > 0 ? $0 : nil }
+        let opened = try await reading.open(id, before: before, markRead: form == nil)
+        var assignees: [PersonResponse] = []
+        if opened.row.side == .careTeam { assignees = try await request.careTeamWork().assignees(for: id) }
         let page = ConversationPage(
-            layout: try await LayoutModel.make(request, title: detail.conversation.title), careTeam: panel,
-            readByCareTeam: onCareTeam ? nil : summary.readByCareTeamAt.map { PageFormat.dateTime($0, in: zone) },
-            replyBlocked: replyBlocked,
-            id: id.uuidString,
-            title: detail.conversation.title, patientName: detail.conversation.patient.name,
-            recipient: detail.conversation.recipient.name, messageType: detail.conversation.messageType,
-            confidential: detail.conversation.confidential,
-            canEdit: ConversationRules.canEditDetails(context.actor, facts), items: items.map(\.1),
-            expectedReplyNotice: lastFromPatientSide ? detail.expectedReplyNotice : nil,
-            justSent: (try? request.query.get(String.self, at: "sent")) != nil,
-            replyText: form?.bodyText ?? replyDraft?.body?.plainText ?? "",
-            attachments: (replyDraft?.attachments ?? []).map(AttachmentModel.init),
-            attachmentTypes: AttachmentModel.accept(context.organization.attachmentLimits),
-            replyDraftID: form?.draftId ?? replyDraft?.id.uuidString,
-            replyDraftVersion: form?.version ?? replyDraft?.version,
-            sendKey: form?.sendKey ?? UUID().uuidString, errors: errors,
-            urgentNotice: context.organization.urgentNotice)
+            layout: try await LayoutModel.make(request, title: opened.response.conversation.title), opened: opened,
+            context: reading.context, assignees: assignees,
+            replyBlocked: try await reading.replyRefusal(in: opened.row)?.message,
+            replyDraft: try await request.drafts().replyDraft(in: id), form: form, errors: errors,
+            justSent: (try? request.query.get(String.self, at: "sent")) != nil)
         return try await request.view.render("conversation", page).encodeResponse(status: status, for: request)
     }
 
@@ -122,55 +60,64 @@ extension MessagesController {
     }
 
     @Sendable func edit(request: Request) async throws -> Response {
-        let messaging = try await request.messaging()
-        let detail = try await messaging.show(try request.uuidParameter("conversationID"), markRead: false)
+        let reading = try await request.readConversation()
+        let opened = try await reading.open(try request.uuidParameter("conversationID"), markRead: false)
+        let conversation = opened.response.conversation
         let form = EditForm(
-            version: detail.version, subject: detail.conversation.subject,
-            recipient: PageFormat.value(detail.conversation.recipient),
-            confidential: detail.conversation.confidential ? "on" : nil)
-        return try await renderEdit(request, messaging, detail, form: form, errors: [:], status: .ok)
+            version: opened.response.version, subject: conversation.subject,
+            recipient: PageFormat.value(conversation.recipient), confidential: conversation.confidential ? "on" : nil)
+        return try await renderEdit(request, reading, opened, form: form, errors: [:], status: .ok)
     }
 
     @Sendable func submitEdit(request: Request) async throws -> Response {
-        let messaging = try await request.messaging()
+        let reading = try await request.readConversation()
         let id = try request.uuidParameter("conversationID")
         let form = try request.content.decode(EditForm.self)
-        let detail = try await messaging.show(id, markRead: false)
-        let input = MessagingService.EditInput(
-            subject: .some(form.subject), recipient: PageFormat.recipient(from: form.recipient),
-            confidential: detail.conversation.confidential || form.confidential == "on")
+        let opened = try await reading.open(id, markRead: false)
+        let current = opened.row.conversation
+        let facts = opened.row.facts
+        let actor = reading.context.actor
+        // Only the details this person may change are on the form; the others stay as they are.
+        let input = EditDetails.EditInput(
+            subject: ConversationRules.canChangeSubject(actor, facts) ? .some(form.subject) : nil,
+            recipient: ConversationRules.canChangeRecipient(actor, facts)
+                ? PageFormat.recipient(from: form.recipient) : nil,
+            confidential: current.confidential || form.confidential == "on")
         do {
-            _ = try await messaging.editDetails(id, version: form.version, input)
+            _ = try await request.editDetails().edit(id, version: form.version, input)
             return request.redirect(to: "/messages/\(id.uuidString)", redirectType: .normal)
         } catch let error as MessagingError where error.field != nil || error == .versionConflict {
-            let message = error.message
             return try await renderEdit(
-                request, messaging, try await messaging.show(id, markRead: false), form: form,
-                errors: [error.field ?? "form": message], status: error.status)
+                request, reading, try await reading.open(id, markRead: false), form: form,
+                errors: [error.field ?? "form": error.message], status: error.status)
         }
     }
 
     func renderEdit(
-        _ request: Request, _ messaging: MessagingService, _ detail: ConversationResponse, form: EditForm,
+        _ request: Request, _ reading: ReadConversation, _ opened: ReadConversation.Opened, form: EditForm,
         errors: [String: String], status: HTTPResponseStatus
     ) async throws -> Response {
-        let context = messaging.context
-        let conversation = detail.conversation
-        let facts = conversation.facts
-        guard ConversationRules.canEditDetails(context.actor, facts) else { throw MessagingError.forbidden }
-        let type = messaging.messageTypes().first { $0.name == conversation.messageType }
-        var recipients = try await messaging.recipients(
-            patient: conversation.patient.id, type: type?.id, matching: nil)
+        let actor = reading.context.actor
+        let conversation = opened.response.conversation
+        let facts = opened.row.facts
+        guard ConversationRules.canEditDetails(actor, facts) else { throw MessagingError.forbidden }
+        let type = reading.messageTypes().first { $0.id == opened.row.conversation.$messageType.id }
+        var recipients: [RecipientResponse] = []
+        if ConversationRules.canChangeRecipient(actor, facts) {
+            recipients = try await reading.recipients(patient: conversation.patient.id, type: type?.id, matching: nil)
+        }
         if !recipients.contains(conversation.recipient) { recipients.insert(conversation.recipient, at: 0) }
         let page = EditPage(
             layout: try await LayoutModel.make(request, title: "Edit"), id: conversation.id.uuidString,
-            version: detail.version, title: conversation.title, subject: form.subject ?? "",
+            version: opened.response.version, title: conversation.title, subject: form.subject ?? "",
+            canChangeSubject: ConversationRules.canChangeSubject(actor, facts),
+            canChangeRecipient: ConversationRules.canChangeRecipient(actor, facts),
             recipients: recipients.map {
                 OptionModel(
                     value: PageFormat.value($0), label: $0.name, detail: $0.detail,
                     selected: PageFormat.value($0) == form.recipient)
             },
-            showConfidentiality: ConversationRules.canSetConfidentiality(context.actor, facts)
+            showConfidentiality: ConversationRules.canSetConfidentiality(actor, facts)
                 && (type?.allowsConfidentiality ?? false),
             confidential: form.confidential == "on" || conversation.confidential,
             confidentialLocked: conversation.confidential, errors: errors, errorSummary: Array(errors.values))

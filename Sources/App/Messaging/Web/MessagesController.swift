@@ -29,49 +29,35 @@ struct MessagesController: RouteCollection {
     // MARK: Inbox
 
     @Sendable func index(request: Request) async throws -> View {
-        let messaging = try await request.messaging()
+        let reading = try await request.readConversation()
         let folderName = (try? request.query.get(String.self, at: "folder")) ?? "inbox"
-        let folder = MessagingQueries.Folder(rawValue: folderName) ?? .inbox
-        let viewing = try await Self.viewing(request, messaging)
+        let folder = Folder(rawValue: folderName) ?? .inbox
+        let viewing = try await Self.viewing(request, reading)
         let patient = viewing.flatMap { UUID(uuidString: $0.current) }
-        let zone = messaging.context.calendar.timeZone
+        let zone = reading.context.calendar.timeZone
+        let cursor = (try? request.query.get(String.self, at: "cursor")).flatMap(PageCursor.init)
 
         var rows: [InboxRowModel] = []
         var drafts: [DraftRowModel] = []
-        var nextPage: String?
+        var nextCursor: String?
         if folder == .drafts {
-            drafts = try await request.drafts().list(patient: patient).map { draft in
-                DraftRowModel(
-                    href: draft.conversationId.map { "/messages/\($0.uuidString)" }
-                        ?? "/messages/new?draft=\(draft.id.uuidString)",
-                    id: draft.id.uuidString, version: draft.version,
-                    title: draft.subject ?? (draft.conversationId == nil ? "New message" : "Reply"),
-                    to: draft.recipient?.name ?? "", date: PageFormat.dateTime(draft.updatedAt, in: zone))
-            }
+            let page = try await request.drafts().list(patient: patient, cursor: cursor, limit: 25)
+            drafts = page.items.map { DraftRowModel($0, in: zone) }
+            nextCursor = page.nextCursor
         } else {
-            let cursor = (try? request.query.get(String.self, at: "cursor")).flatMap(ConversationCursor.init)
-            let page = try await messaging.list(folder, patient: patient, cursor: cursor, limit: 25)
-            let myID = messaging.context.userID
-            rows = page.items.map { item in
-                InboxRowModel(
-                    href: "/messages/\(item.id.uuidString)", id: item.id.uuidString,
-                    otherSide: item.patient.id == myID || viewing != nil ? item.recipient.name : item.patient.name,
-                    title: item.title, patientName: viewing == nil && item.patient.id != myID ? item.patient.name : nil,
-                    date: PageFormat.dateTime(item.lastMessageAt, in: zone), unread: item.unread,
-                    confidential: item.confidential, archived: item.archived)
-            }
-            nextPage = page.nextCursor.map { "/messages?folder=\(folder.rawValue)&cursor=\($0)" }
+            let page = try await reading.list(folder, patient: patient, cursor: cursor, limit: 25)
+            let patients = reading.context.actor.patientsActedFor
+            rows = page.items.map { InboxRowModel($0, actingFor: patients, viewing: viewing != nil, in: zone) }
+            nextCursor = page.nextCursor
         }
-        let titles: [MessagingQueries.Folder: String] = [
-            .inbox: "Inbox", .sent: "Sent", .drafts: "Drafts", .archived: "Archived",
-        ]
         let page = MessagesPage(
             layout: try await LayoutModel.make(request, title: "Messages"), folder: folder.rawValue,
-            folderTitle: titles[folder]!,
-            folders: MessagingQueries.Folder.allCases.map {
-                OptionModel(value: $0.rawValue, label: titles[$0]!, detail: nil, selected: $0 == folder)
+            folderTitle: folder.title,
+            folders: Folder.allCases.map {
+                OptionModel(value: $0.rawValue, label: $0.title, detail: nil, selected: $0 == folder)
             },
-            viewing: viewing, rows: rows, drafts: drafts, nextPage: nextPage,
+            viewing: viewing, rows: rows, drafts: drafts,
+            nextPage: nextCursor.map { "/messages?folder=\(folder.rawValue)&cursor=\($0)" },
             notice: (try? request.query.get(String.self, at: "saved")) != nil ? "Your draft was saved." : nil)
         return try await request.view.render("messages", page)
     }
@@ -82,10 +68,10 @@ struct MessagesController: RouteCollection {
     }
 
     @Sendable func switchViewing(request: Request) async throws -> Response {
-        let messaging = try await request.messaging()
+        let context = try await request.messagingContext()
         let form = try request.content.decode(ViewingForm.self)
         guard let id = form.patient.flatMap(UUID.init(uuidString:)),
-            messaging.context.actor.patientsActedFor.contains(UserID(id))
+            context.actor.patientsActedFor.contains(UserID(id))
         else { throw MessagingError.notFound }
         let response = request.redirect(to: ReturnPath(form.back)?.path ?? "/messages", redirectType: .normal)
         response.cookies[Self.viewingCookie] = HTTPCookies.Value(
@@ -93,28 +79,33 @@ struct MessagesController: RouteCollection {
         return response
     }
 
-    /// Whose messages a person working for several patients is looking at, or nil for someone with only their own.
-    static func viewing(_ request: Request, _ messaging: MessagingService) async throws -> ViewingModel? {
-        let patients = try await messaging.actingFor()
-        guard patients.count > 1 else { return nil }
-        let chosen = request.cookies[viewingCookie].flatMap { UUID(uuidString: $0.string) }
-        let current = patients.first { $0.patient.id == chosen } ?? patients[0]
-        return ViewingModel(
-            patients: patients.map {
+    static func viewingCookie(of request: Request) -> UUID? {
+        request.cookies[viewingCookie].flatMap { UUID(uuidString: $0.string) }
+    }
+
+    /// Whose messages a person working for several patients is looking at, each with their own unread count; nil for
+    /// someone with only their own.
+    static func viewing(_ request: Request, _ reading: ReadConversation) async throws -> ViewingModel? {
+        guard let current = try await reading.viewedPatient(chosen: viewingCookie(of: request)) else { return nil }
+        var options: [OptionModel] = []
+        for person in try await reading.actingFor() {
+            let unread = try await reading.unreadInbox(patient: person.patient.id)
+            let name = person.patient.name + (person.relationship == "self" ? "" : " (\(person.relationship))")
+            options.append(
                 OptionModel(
-                    value: $0.patient.id.uuidString, label: $0.patient.name,
-                    detail: $0.relationship == "self" ? nil : $0.relationship,
-                    selected: $0.patient.id == current.patient.id)
-            }, current: current.patient.id.uuidString)
+                    value: person.patient.id.uuidString, label: name, detail: unread > 0 ? "\(unread) unread" : nil,
+                    selected: person.patient.id == current))
+        }
+        return ViewingModel(patients: options, current: current.uuidString)
     }
 
     @Sendable func archive(request: Request) async throws -> Response {
-        try await request.messaging().archive(try request.uuidParameter("conversationID"), true)
+        try await request.filing().archive(try request.uuidParameter("conversationID"), true)
         return request.redirect(to: "/messages", redirectType: .normal)
     }
 
     @Sendable func unarchive(request: Request) async throws -> Response {
-        try await request.messaging().archive(try request.uuidParameter("conversationID"), false)
+        try await request.filing().archive(try request.uuidParameter("conversationID"), false)
         return request.redirect(to: "/messages?folder=archived", redirectType: .normal)
     }
 

@@ -15,6 +15,17 @@ struct ViewingModel: Encodable {
     let current: String
 }
 
+extension Folder {
+    var title: String {
+        switch self {
+        case .inbox: "Inbox"
+        case .sent: "Sent"
+        case .drafts: "Drafts"
+        case .archived: "Archived"
+        }
+    }
+}
+
 struct InboxRowModel: Encodable {
     let href: String
     let id: String
@@ -25,6 +36,21 @@ struct InboxRowModel: Encodable {
     let unread: Bool
     let confidential: Bool
     let archived: Bool
+
+    /// A row of a folder as seen by someone acting for `patients`: the other side's name (the provider or pool, or for
+    /// the care team the patient), and for a proxy not viewing one person, whose conversation it is.
+    init(_ item: ConversationSummaryResponse, actingFor patients: Set<UserID>, viewing: Bool, in zone: TimeZone) {
+        let patientSide = patients.contains(UserID(item.patient.id))
+        href = "/messages/\(item.id.uuidString)"
+        id = item.id.uuidString
+        otherSide = patientSide ? item.recipient.name : item.patient.name
+        title = item.title
+        patientName = patientSide && !viewing && patients.count > 1 ? item.patient.name : nil
+        date = PageFormat.dateTime(item.lastMessageAt, in: zone)
+        unread = item.unread
+        confidential = item.confidential
+        archived = item.archived
+    }
 }
 
 struct DraftRowModel: Encodable {
@@ -34,6 +60,20 @@ struct DraftRowModel: Encodable {
     let title: String
     let to: String
     let date: String
+
+    /// A reply draft is named for the conversation it answers: "Reply: Rash on my arm".
+    init(_ draft: DraftResponse, in zone: TimeZone) {
+        href =
+            draft.conversationId.map { "/messages/\($0.uuidString)#reply-heading" }
+            ?? "/messages/new?draft=\(draft.id.uuidString)"
+        id = draft.id.uuidString
+        version = draft.version
+        title =
+            draft.conversationId == nil
+            ? draft.subject ?? "New message" : "Reply: \(draft.conversationTitle ?? "conversation")"
+        to = draft.recipient?.name ?? ""
+        date = PageFormat.dateTime(draft.updatedAt, in: zone)
+    }
 }
 
 struct MessagesPage: Encodable {
@@ -130,6 +170,8 @@ struct CareTeamPanel: Encodable {
     let canClaim: Bool
     let isDone: Bool
     let assignees: [OptionModel]
+    /// The assignee's id as shown, posted with Assign so that a change meanwhile is refused rather than overwritten.
+    let currentAssignee: String?
 }
 
 struct ConversationPage: Encodable {
@@ -142,11 +184,15 @@ struct ConversationPage: Encodable {
     let id: String
     let title: String
     let patientName: String
+    /// "To", or "From" on a conversation the care team started.
+    let recipientLabel: String
     let recipient: String
     let messageType: String
     let confidential: Bool
     let canEdit: Bool
     let items: [TimelineItemModel]
+    /// "Show earlier messages", when the first message is not shown.
+    let earlierHref: String?
     let expectedReplyNotice: String?
     let justSent: Bool
     let replyText: String
@@ -157,7 +203,8 @@ struct ConversationPage: Encodable {
     let replyDraftVersion: Int?
     let sendKey: String
     let errors: [String: String]
-    let urgentNotice: String
+    /// The 911 line, for the patient side only.
+    let urgentNotice: String?
 }
 
 struct EditPage: Encodable {
@@ -166,6 +213,8 @@ struct EditPage: Encodable {
     let version: Int
     let title: String
     let subject: String
+    let canChangeSubject: Bool
+    let canChangeRecipient: Bool
     let recipients: [OptionModel]
     let showConfidentiality: Bool
     let confidential: Bool

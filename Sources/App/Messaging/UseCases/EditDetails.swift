@@ -3,7 +3,14 @@ import Fluent
 import FluentSQL
 import Foundation
 
-extension MessagingService {
+/// Edit: changing a conversation's subject, recipient or confidentiality, each change kept as an event. Who may change
+/// which detail is `ConversationRules`' (docs/messaging.md has the table).
+struct EditDetails {
+    let store: MessagingStore
+
+    var context: MessagingContext { store.context }
+    var directory: RecipientDirectory { RecipientDirectory(store: store) }
+
     /// A change of details. A field left out is left alone; `subject: null` removes the subject.
     struct EditInput: Decodable, Sendable {
         var subject: String??
@@ -31,25 +38,31 @@ extension MessagingService {
 
     /// Edits a conversation's details, refusing a stale `version` (409) rather than overwriting someone else's edit.
     /// Each changed field becomes an event in the conversation.
-    func editDetails(_ id: UUID, version: Int?, _ input: EditInput) async throws -> ConversationResponse {
-        let conversation = try await MessagingQueries.visibleConversation(id, context, on: db)
-        guard ConversationRules.canEditDetails(context.actor, conversation.facts) else {
-            throw MessagingError.forbidden
-        }
+    func edit(_ id: UUID, version: Int?, _ input: EditInput) async throws -> ConversationResponse {
+        let row = try await store.conversation(id)
+        let conversation = row.conversation
+        let actor = context.actor
+        guard ConversationRules.canEditDetails(actor, row.facts) else { throw MessagingError.forbidden }
         guard let version else { throw MessagingError.preconditionRequired }
 
         let newSubject = try input.subject.map { try SubjectInput.clean($0) } ?? conversation.subject
         let newRecipient = input.recipient?.recipient ?? conversation.recipient
         let newConfidential = input.confidential ?? conversation.confidential
 
-        if newConfidential != conversation.confidential
-            && !ConversationRules.canSetConfidentiality(context.actor, conversation.facts)
-        {
+        if newSubject != conversation.subject && !ConversationRules.canChangeSubject(actor, row.facts) {
+            throw MessagingError(
+                .unprocessableEntity, "subject_change_not_allowed",
+                "Only whoever started this conversation can change its subject.", field: "subject")
+        }
+        if newRecipient != conversation.recipient && !ConversationRules.canChangeRecipient(actor, row.facts) {
+            throw MessagingError.recipientLocked
+        }
+        if newConfidential != conversation.confidential && !ConversationRules.canSetConfidentiality(actor, row.facts) {
             throw MessagingError.confidentialityNotAllowed
         }
         let rule = try directory.messageType(conversation.$messageType.id).rule
         if newRecipient != conversation.recipient {
-            guard try await directory.eligible(for: conversation.$patient.id, type: rule).contains(newRecipient) else {
+            guard try await directory.eligible(for: row.patientID, type: rule).contains(newRecipient) else {
                 throw MessagingError.recipientNotEligible
             }
         }
@@ -83,30 +96,16 @@ extension MessagingService {
         }
 
         let events = changes
-        let context = self.context
-        try await writes.transaction(on: db) { db in
-            // Claim the version first: of two edits made against one version, the second finds it gone.
-            let claimed = try await db.sql().raw(
-                """
-                UPDATE conversations SET version = version + 1
-                WHERE id = \(bind: id) AND version = \(bind: version) RETURNING id
-                """
-            ).all()
-            guard !claimed.isEmpty else { throw MessagingError.versionConflict }
-            guard !events.isEmpty else { return }
-            let fresh = try await Conversation.find(id, on: db)!
-            fresh.subject = newSubject
-            fresh.setRecipient(newRecipient)
-            fresh.confidential = newConfidential
-            try await fresh.save(on: db)
-            for (field, from, to) in events {
-                try await ConversationEvent(
-                    conversationID: id, actorID: context.userID, field: field, from: from, to: to, at: context.now
-                ).create(on: db)
-            }
-            try await context.audit(
-                "conversation.edit", "conversation", id, actingFor: conversation.$patient.id, on: db)
+        let patient = row.patientID
+        try await store.write { store in
+            // Of two edits made against one version, the second finds it gone.
+            guard
+                try await store.changeDetails(
+                    id, version: version, subject: newSubject, recipient: newRecipient, confidential: newConfidential,
+                    events: events)
+            else { throw MessagingError.versionConflict }
+            if !events.isEmpty { try await store.audit("conversation.edit", "conversation", id, actingFor: patient) }
         }
-        return try await show(id, markRead: false)
+        return try await ConversationPresenter(store: store).current(id)
     }
 }

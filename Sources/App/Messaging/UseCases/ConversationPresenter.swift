@@ -6,15 +6,17 @@ import SQLKit
 /// Turns conversations, messages and events into responses, loading the names they need in a few batched queries
 /// rather than one per row.
 struct ConversationPresenter {
-    let db: any Database
-    let context: MessagingContext
+    let store: MessagingStore
 
-    func summaries(_ conversations: [Conversation], states: [UUID: ReadState]) async throws
-        -> [ConversationSummaryResponse]
-    {
+    var context: MessagingContext { store.context }
+
+    /// How many messages opening a conversation shows; "Show earlier messages" pages back by as many.
+    static let messagesPerPage = 50
+
+    func summaries(_ conversations: [VisibleConversation]) async throws -> [ConversationSummaryResponse] {
         guard !conversations.isEmpty else { return [] }
-        let users = try await self.users(Set(conversations.flatMap(Self.people)))
-        return try await summaries(conversations, states: states, users: users)
+        let users = try await store.users(Set(conversations.flatMap { Self.people(in: $0.conversation) }))
+        return try await summaries(conversations, users: users)
     }
 
     /// The people a summary names: the patient, the provider it is addressed to, the assignee.
@@ -22,21 +24,16 @@ struct ConversationPresenter {
         [conversation.$patient.id] + [conversation.$recipientProvider.id, conversation.$assignee.id].compactMap { $0 }
     }
 
-    private func summaries(
-        _ conversations: [Conversation], states: [UUID: ReadState], users: [UUID: User]
-    ) async throws -> [ConversationSummaryResponse] {
+    private func summaries(_ rows: [VisibleConversation], users: [UUID: User]) async throws
+        -> [ConversationSummaryResponse]
+    {
         let people = users.mapValues(\.personName.displayName)
         let today = context.today.description
-        let poolIDs = Set(conversations.compactMap(\.$recipientPool.id))
-        let pools =
-            poolIDs.isEmpty
-            ? [] : try await db.models(Pool.self, "SELECT * FROM pools WHERE id IN (\(binds: Array(poolIDs)))")
-        let poolNames = Dictionary(uniqueKeysWithValues: pools.map { ($0.id!, $0.name) })
+        let pools = try await store.pools(Set(rows.compactMap(\.conversation.$recipientPool.id)))
         let typeNames = Dictionary(uniqueKeysWithValues: context.messageTypes.map { ($0.id, $0.name) })
 
-        return conversations.map { conversation in
-            let id = conversation.id!
-            let state = states[id]
+        return rows.map { row in
+            let conversation = row.conversation
             let recipient: RecipientResponse =
                 switch conversation.recipient {
                 case .provider(let provider):
@@ -45,45 +42,50 @@ struct ConversationPresenter {
                         detail: users[provider.uuid]?.specialty)
                 case .pool(let pool):
                     RecipientResponse(
-                        kind: .pool, id: pool.uuid, name: poolNames[pool.uuid] ?? "", detail: "Care team pool")
+                        kind: .pool, id: pool.uuid, name: pools[pool.uuid]?.name ?? "", detail: "Care team pool")
                 }
             let typeName = typeNames[conversation.$messageType.id] ?? ""
+            let patientWrote = conversation.lastPatientSeq > 0
             return ConversationSummaryResponse(
-                id: id,
-                patient: PersonResponse(id: conversation.$patient.id, name: people[conversation.$patient.id] ?? ""),
+                id: row.id,
+                patient: PersonResponse(id: row.patientID, name: people[row.patientID] ?? ""),
                 messageType: typeName, subject: conversation.subject, title: conversation.subject ?? typeName,
-                recipient: recipient, confidential: conversation.confidential, status: conversation.status.rawValue,
+                recipient: recipient, startedBy: conversation.startedSide.rawValue,
+                confidential: conversation.confidential, status: conversation.status.rawValue,
                 lastMessageAt: conversation.lastMessageAt, expectedReplyBy: conversation.expectedReplyBy,
-                unread: state?.lastReadAt.map { $0 < conversation.lastMessageAt } ?? true,
-                archived: state?.archivedAt != nil,
+                unread: row.unread, archived: row.archived,
                 assignee: conversation.$assignee.id.map { PersonResponse(id: $0, name: people[$0] ?? "") },
                 doneAt: conversation.doneAt,
-                readByCareTeamAt: conversation.careTeamReadAt.flatMap { read in
-                    conversation.lastPatientMessageAt.map { read >= $0 } ?? true ? read : nil
-                },
+                readByCareTeamAt: patientWrote && conversation.careTeamReadSeq >= conversation.lastPatientSeq
+                    ? conversation.careTeamReadAt : nil,
                 overdue: conversation.status == .open && conversation.awaitingCareTeam
                     && conversation.expectedReplyBy < today,
-                patientBirthDate: users[conversation.$patient.id]?.birthDate)
+                patientBirthDate: row.side == .careTeam ? users[row.patientID]?.birthDate : nil)
         }
     }
 
-    func detail(_ conversation: Conversation, state: ReadState?) async throws -> ConversationResponse {
-        let id = conversation.id!
-        let messages = try await db.models(
-            Message.self, "SELECT * FROM messages WHERE conversation_id = \(bind: id) ORDER BY created_at, id")
-        // The events of one edit share a time; they are listed in the order of the form's fields.
-        let events = try await db.models(
-            ConversationEvent.self, "SELECT * FROM conversation_events WHERE conversation_id = \(bind: id)"
-        ).sorted {
-            let order = ConversationEvent.Detail.allCases
-            return ($0.createdAt, order.firstIndex(of: $0.field)!) < ($1.createdAt, order.firstIndex(of: $1.field)!)
+    /// A conversation as opened: its latest messages up to `last` (or those before `before`, paging back), the changes
+    /// of details made over the same span, and what the actor's side is told about replies.
+    func detail(_ row: VisibleConversation, upTo last: Int, before: Int?) async throws -> ConversationResponse {
+        let conversation = row.conversation
+        let messages = try await store.messages(
+            in: row.id, upTo: last, before: before, limit: Self.messagesPerPage)
+        let earlier = messages.first.map { $0.seq > 1 } ?? false
+        let later = before.map { $0 <= last } ?? false
+        // The events over the span shown: from its first message (from the start on the first page) to its last (to
+        // now on the latest page). The events of one edit share a time; they are listed in the form's order.
+        let order = ConversationEvent.Detail.allCases
+        let events = try await store.events(in: row.id, since: earlier ? messages.first?.createdAt : nil).filter {
+            later ? $0.createdAt <= (messages.last?.createdAt ?? $0.createdAt) : true
+        }.sorted {
+            ($0.createdAt, order.firstIndex(of: $0.field)!) < ($1.createdAt, order.firstIndex(of: $1.field)!)
         }
-        let users = try await self.users(
+        let users = try await store.users(
             Set(messages.map(\.$author.id) + events.map(\.$actor.id) + Self.people(in: conversation)))
         let people = users.mapValues(\.personName.displayName)
-        let summary = try await summaries([conversation], states: state.map { [id: $0] } ?? [:], users: users)[0]
-        let attachments = try await AttachmentService.list(messages: messages.compactMap(\.id), on: db)
-        let patient = PersonResponse(id: conversation.$patient.id, name: people[conversation.$patient.id] ?? "")
+        let summary = try await summaries([row], users: users)[0]
+        let attachments = try await AttachmentService.list(messages: messages.compactMap(\.id), on: store.db)
+        let patient = PersonResponse(id: row.patientID, name: people[row.patientID] ?? "")
 
         let messageResponses = messages.map {
             Self.response($0, people: people, patient: patient, attachments: attachments[$0.id!] ?? [])
@@ -94,15 +96,25 @@ struct ConversationPresenter {
                 field: event.field.rawValue, from: event.fromValue, to: event.toValue, by: by, at: event.createdAt,
                 summary: Self.describe(event, by: by.name))
         }
+        // Only the patient side waits for a reply, and only while the care team has not answered.
+        let waiting = row.side.isPatientSide && conversation.awaitingCareTeam
         return ConversationResponse(
             conversation: summary, version: conversation.version, messages: messageResponses, events: eventResponses,
-            expectedReplyNotice: "You can expect a reply by \(Self.longDate(conversation.expectedReplyBy)).")
+            earlierBefore: earlier ? messages.first?.seq : nil,
+            expectedReplyNotice: waiting
+                ? "You can expect a reply by \(Self.longDate(conversation.expectedReplyBy))." : nil)
+    }
+
+    /// A conversation's latest messages as they are now, after a change, without marking it read.
+    func current(_ id: UUID) async throws -> ConversationResponse {
+        let row = try await store.conversation(id)
+        return try await detail(row, upTo: row.conversation.lastMessageSeq, before: nil)
     }
 
     /// One message, as a send answers with it: two small queries rather than re-reading the conversation.
     func message(_ message: Message, patient patientID: UUID) async throws -> MessageResponse {
         let people = try await names([message.$author.id, patientID])
-        let attachments = try await AttachmentService.list(messages: [message.id!], on: db)
+        let attachments = try await AttachmentService.list(messages: [message.id!], on: store.db)
         return Self.response(
             message, people: people, patient: PersonResponse(id: patientID, name: people[patientID] ?? ""),
             attachments: attachments[message.id!] ?? [])
@@ -127,18 +139,13 @@ struct ConversationPresenter {
         return MessageResponse(
             id: message.id!, author: author, onBehalfOf: onBehalfOf,
             byline: onBehalfOf.map { "\(author.name) on behalf of \($0.name)" } ?? author.name,
-            side: message.side.rawValue, createdAt: message.createdAt, body: document, bodyText: message.bodyText,
+            side: message.side.rawValue, seq: message.seq, createdAt: message.createdAt, body: document,
+            bodyText: message.bodyText,
             bodyHTML: document.html, attachments: attachments)
     }
 
     func names(_ ids: Set<UUID>) async throws -> [UUID: String] {
-        try await users(ids).mapValues(\.personName.displayName)
-    }
-
-    private func users(_ ids: Set<UUID>) async throws -> [UUID: User] {
-        guard !ids.isEmpty else { return [:] }
-        let users = try await db.models(User.self, "SELECT * FROM users WHERE id IN (\(binds: Array(ids)))")
-        return Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
+        try await store.users(ids).mapValues(\.personName.displayName)
     }
 
     static func describe(_ event: ConversationEvent, by name: String) -> String {

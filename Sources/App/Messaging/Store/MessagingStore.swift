@@ -1,0 +1,181 @@
+import Domain
+import Fluent
+import FluentSQL
+import Foundation
+import SQLKit
+
+/// Every SQL statement of messaging: conversations, messages, read state, drafts and the In Basket. Built on a database
+/// (the pool's, or a transaction's inside `write`) and the acting user's context; every statement that returns patient
+/// data is filtered by `scope`.
+///
+/// Locks are taken in one order on every write path: the conversation row, then messages, then read state, then the
+/// audit chain head. Two writers that each hold one of those never wait for each other in a circle.
+struct MessagingStore: Sendable {
+    let db: any Database
+    let writes: WriteSerializer
+    let context: MessagingContext
+
+    var scope: AccessScope { context.scope }
+    var sql: any SQLDatabase { db.sql() }
+
+    /// Runs `work` in one write transaction, with a store on that transaction. `work` takes plain values and may run
+    /// twice (a failed group commit runs each of its writes again alone), so it never carries a model object from one
+    /// attempt to the next.
+    func write<T: Sendable>(_ work: @escaping @Sendable (MessagingStore) async throws -> T) async throws -> T {
+        let writes = self.writes
+        let context = self.context
+        return try await writes.transaction(on: db) { db in
+            try await work(MessagingStore(db: db, writes: writes, context: context))
+        }
+    }
+
+    /// Appends an audit event for the acting user, in this store's transaction.
+    func audit(_ action: String, _ recordType: String, _ recordID: UUID?, actingFor patient: UUID) async throws {
+        try await context.audit(action, recordType, recordID, actingFor: patient, on: db)
+    }
+
+    /// The larger of two values: `MAX(a, b)` on SQLite, `GREATEST(a, b)` on PostgreSQL.
+    func greatest(_ a: SQLQueryString, _ b: SQLQueryString) -> SQLQueryString {
+        sql.dialect.name == "sqlite" ? "MAX(\(a), \(b))" : "GREATEST(\(a), \(b))"
+    }
+
+    // MARK: One conversation
+
+    /// The actor's own flags on a conversation row, computed by the same SQL that files and counts it.
+    var stateColumns: SQLQueryString {
+        """
+        CASE WHEN \(scope.unread) THEN 1 ELSE 0 END AS state_unread, \
+        CASE WHEN \(scope.archived) THEN 1 ELSE 0 END AS state_archived
+        """
+    }
+
+    /// The conversation if the actor may see it, with their side and state of it; otherwise 404, whether or not it
+    /// exists.
+    func conversation(_ id: UUID) async throws -> VisibleConversation {
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
+                WHERE conversations.id = \(bind: id) AND \(scope.visible())
+                """
+            ).first(),
+            let visible = try VisibleConversation(row, actor: scope.actor)
+        else { throw MessagingError.notFound }
+        return visible
+    }
+
+    /// A message this user sent with an idempotency key, if any.
+    func message(sentWithKey key: String) async throws -> Message? {
+        try await db.models(
+            Message.self,
+            "SELECT * FROM messages WHERE author_id = \(bind: scope.userID) AND idempotency_key = \(bind: key)"
+        ).first
+    }
+
+    /// The latest `limit` messages of a conversation up to `upTo`, and before `before` when paging back, oldest first.
+    func messages(in id: UUID, upTo last: Int, before: Int?, limit: Int) async throws -> [Message] {
+        let ceiling = min(last, (before ?? Int.max) - 1)
+        return try await db.models(
+            Message.self,
+            """
+            SELECT * FROM messages WHERE conversation_id = \(bind: id) AND seq <= \(bind: ceiling) \
+            ORDER BY seq DESC LIMIT \(literal: limit)
+            """
+        ).reversed()
+    }
+
+    /// The changes of details made since `since` (all when nil).
+    func events(in id: UUID, since: Date?) async throws -> [ConversationEvent] {
+        let after: SQLQueryString = since.map { " AND created_at >= \(bind: $0)" } ?? ""
+        return try await db.models(
+            ConversationEvent.self, "SELECT * FROM conversation_events WHERE conversation_id = \(bind: id)\(after)")
+    }
+
+    // MARK: Names
+
+    /// The subject, or else the type's name, of conversations the actor may see.
+    func titles(of ids: Set<UUID>) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.raw(
+            """
+            SELECT conversations.id, conversations.subject, conversations.message_type_id FROM conversations \
+            WHERE conversations.id IN (\(binds: Array(ids))) AND \(scope.visible())
+            """
+        ).all()
+        let typeNames = Dictionary(uniqueKeysWithValues: context.messageTypes.map { ($0.id, $0.name) })
+        var titles: [UUID: String] = [:]
+        for row in rows {
+            let type = try row.decode(column: "message_type_id", as: UUID.self)
+            titles[try row.decode(column: "id", as: UUID.self)] =
+                try row.decode(column: "subject", as: String?.self) ?? typeNames[type] ?? ""
+        }
+        return titles
+    }
+
+    func users(_ ids: Set<UUID>) async throws -> [UUID: User] {
+        guard !ids.isEmpty else { return [:] }
+        let users = try await db.models(User.self, "SELECT * FROM users WHERE id IN (\(binds: Array(ids)))")
+        return Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
+    }
+
+    func pools(_ ids: Set<UUID>) async throws -> [UUID: Pool] {
+        guard !ids.isEmpty else { return [:] }
+        let pools = try await db.models(Pool.self, "SELECT * FROM pools WHERE id IN (\(binds: Array(ids)))")
+        return Dictionary(uniqueKeysWithValues: pools.map { ($0.id!, $0) })
+    }
+
+    /// Users of the actor's organisation, with their roles.
+    func usersWithRoles(_ ids: Set<UUID>) async throws -> [User] {
+        guard !ids.isEmpty else { return [] }
+        return try await User.query(on: db).filter(\.$id ~~ Array(ids))
+            .filter(\.$organization.$id == scope.organizationID).with(\.$roleGrants).all()
+    }
+
+    /// A user of the actor's organisation, with their roles.
+    func organizationUser(_ id: UUID) async throws -> User? {
+        try await User.query(on: db).filter(\.$id == id).filter(\.$organization.$id == scope.organizationID)
+            .with(\.$roleGrants).first()
+    }
+
+    func poolMembers(_ pool: UUID) async throws -> Set<UUID> {
+        Set(try await PoolMember.query(on: db).filter(\.$pool.$id == pool).all(\.$user.$id))
+    }
+
+    /// The actor's own pools, by name.
+    func myPools() async throws -> [Pool] {
+        try await Pool.query(on: db).filter(\.$id ~~ scope.actor.pools.map(\.uuid)).sort(\.$name).all()
+    }
+}
+
+/// A conversation the actor may see: the row, the side they are on, and their own state of it.
+struct VisibleConversation: Sendable {
+    let conversation: Conversation
+    let side: ConversationSide
+    /// A message from the other side they have not read.
+    private(set) var unread: Bool
+    /// Archived by them, with nothing new from the other side since.
+    let archived: Bool
+
+    var id: UUID { conversation.id! }
+
+    /// As `MessagingStore.markRead` left it, without reading it again.
+    mutating func markRead(upTo seq: Int, at time: Date) {
+        unread = false
+        if side == .careTeam {
+            conversation.careTeamReadAt = time
+            conversation.careTeamReadSeq = seq
+        }
+    }
+    var patientID: UUID { conversation.$patient.id }
+    var facts: ConversationFacts { conversation.facts }
+
+    /// Nil when the rules say the actor does not see it: the SQL scope and the Swift rules must both agree.
+    init?(_ row: any SQLRow, actor: MessagingActor) throws {
+        let conversation = try row.decode(fluentModel: Conversation.self)
+        guard let side = ConversationRules.side(of: actor, in: conversation.facts) else { return nil }
+        self.conversation = conversation
+        self.side = side
+        unread = try row.decode(column: "state_unread", as: Int.self) != 0
+        archived = try row.decode(column: "state_archived", as: Int.self) != 0
+    }
+}
