@@ -19,21 +19,28 @@ struct MessagingContext: Sendable {
     var userID: UUID { user.id }
 
     static func resolve(for request: Request) async throws -> MessagingContext {
-        let user = try request.signedInUser
+        try await resolve(
+            user: try request.signedInUser, organizations: request.application.organizations, at: request.now,
+            from: request.clientAddress, on: request.db)
+    }
+
+    /// The context of `user` acting at `time`: what a request resolves, and what tests of the store build directly.
+    static func resolve(
+        user: SignedInUser, organizations: OrganizationCache, at time: Date, from address: String?, on db: any Database
+    ) async throws -> MessagingContext {
         guard
-            let organization = try await request.application.organizations.entry(
-                for: user.organizationID, at: request.now, on: request.db),
+            let organization = try await organizations.entry(for: user.organizationID, at: time, on: db),
             organization.settings.messagingAvailable(to: user.roles)
         else { throw MessagingError.notFound }
         let roles = user.roles.intersection(organization.settings.messagingRoles)
         let calendar = organization.calendar
         // Whole milliseconds: what is stored is then exactly what is compared and paged by.
-        let now = Date(timeIntervalSince1970: (request.now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        let now = Date(timeIntervalSince1970: (time.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let today = calendar.day(of: now)
 
         var proxyFor: Set<UserID> = []
         if roles.contains(.proxy) {
-            let grants = try await ProxyGrant.query(on: request.db).filter(\.$proxy.$id == user.id).all()
+            let grants = try await ProxyGrant.query(on: db).filter(\.$proxy.$id == user.id).all()
             for grant in grants {
                 guard let from = CalendarDate(grant.activeFrom) else { continue }
                 let period = ActivePeriod(from: from, until: grant.activeUntil.flatMap(CalendarDate.init))
@@ -42,14 +49,14 @@ struct MessagingContext: Sendable {
         }
         let pools =
             roles.contains(where: \.isCareTeam)
-            ? try await PoolMember.query(on: request.db).filter(\.$user.$id == user.id).all(\.$pool.$id) : []
+            ? try await PoolMember.query(on: db).filter(\.$user.$id == user.id).all(\.$pool.$id) : []
 
         return MessagingContext(
             user: user,
             actor: MessagingActor(
                 userID: UserID(user.id), roles: roles, proxyFor: proxyFor, pools: Set(pools.map(PoolID.init))),
             organization: organization.settings, calendar: calendar, messageTypes: organization.messageTypes, now: now,
-            address: request.clientAddress)
+            address: address)
     }
 
     var scope: AccessScope { AccessScope(organizationID: organization.id, actor: actor) }
