@@ -180,7 +180,9 @@
       });
     });
 
-    var existing = jsonField && jsonField.value ? safeParse(jsonField.value) : null;
+    // The saved document comes in data-document; body_json stays empty until the editor writes it, so a browser
+    // without this script posts only the plain text box, as typed.
+    var existing = textarea.dataset.document ? safeParse(textarea.dataset.document) : null;
     if (existing) {
       renderInto(editor, existing);
     } else if (textarea.value) {
@@ -194,12 +196,16 @@
       }) });
     }
 
-    function sync() {
+    function write() {
       var doc = documentFrom(editor);
       textarea.value = plainText(doc);
       if (jsonField) jsonField.value = doc.content.length ? JSON.stringify(doc) : "";
+    }
+    function sync() {
+      write();
       textarea.dispatchEvent(new Event("input", { bubbles: true }));
     }
+    write();
     editor.addEventListener("input", sync);
     // Pasted content arrives as plain text: no foreign HTML ever enters the document.
     editor.addEventListener("paste", function (e) {
@@ -354,9 +360,16 @@
     if (fileInput) {
       var progress = form.querySelector(".upload-progress");
       var list = form.querySelector(".attachment-list");
+      // Why a file was refused stays in its own place until the attachment changes; autosave's status never covers it.
+      var fileError = form.querySelector(".attachment-error");
+      var refuse = function (text) {
+        fileError.textContent = text;
+        if (text) fileInput.setAttribute("aria-invalid", "true"); else fileInput.removeAttribute("aria-invalid");
+      };
       fileInput.addEventListener("change", function () {
         var file = fileInput.files[0];
         if (!file) return;
+        refuse("");
         dirty = true;
         clearTimeout(timer);
         (saving || Promise.resolve()).then(function () { return save(false); }).then(function () {
@@ -381,7 +394,7 @@
           progress.hidden = true;
           fileInput.value = "";
           var answer = safeParse(xhr.responseText) || {};
-          if (xhr.status !== 201) { say(answer.detail || "The file could not be attached."); return; }
+          if (xhr.status !== 201) { refuse(answer.detail || "The file could not be attached."); return; }
           var item = document.createElement("li"); item.className = "attachment";
           var link = document.createElement("a"); link.href = answer.downloadUrl; link.textContent = answer.filename;
           var meta = document.createElement("span"); meta.className = "attachment-meta";
@@ -392,7 +405,7 @@
           list.appendChild(item);
           say("Attached " + answer.filename);
         };
-        xhr.onerror = function () { progress.hidden = true; say("The file could not be attached."); };
+        xhr.onerror = function () { progress.hidden = true; refuse("The file could not be attached."); };
         xhr.send(file);
       }
     }
