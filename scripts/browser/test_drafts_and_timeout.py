@@ -181,6 +181,10 @@ def test_a_warning_comes_before_the_session_times_out_and_keeps_it(browser):
     assert focused.text == "Stay signed in"
     focused.send_keys(Keys.ENTER)
     wait_for(browser, lambda: not warning_dialogs(browser))
+    # Left alone after that, the page says the session is over and how to keep what was typed.
+    advance_clock(browser, (lasts + 10) * 1000)
+    wait_for(browser, lambda: any("You have been signed out" in d.text for d in warning_dialogs(browser)))
+    assert "Select Send or Close and sign in again" in warning_dialogs(browser)[0].text
 
 
 def test_keep_alive_needs_a_session_and_the_csrf_header(browser):
