@@ -180,7 +180,9 @@
       });
     });
 
-    var existing = jsonField && jsonField.value ? safeParse(jsonField.value) : null;
+    // The saved document comes in data-document; body_json stays empty until the editor writes it, so a browser
+    // without this script posts only the plain text box, as typed.
+    var existing = textarea.dataset.document ? safeParse(textarea.dataset.document) : null;
     if (existing) {
       renderInto(editor, existing);
     } else if (textarea.value) {
@@ -194,12 +196,16 @@
       }) });
     }
 
-    function sync() {
+    function write() {
       var doc = documentFrom(editor);
       textarea.value = plainText(doc);
       if (jsonField) jsonField.value = doc.content.length ? JSON.stringify(doc) : "";
+    }
+    function sync() {
+      write();
       textarea.dispatchEvent(new Event("input", { bubbles: true }));
     }
+    write();
     editor.addEventListener("input", sync);
     // Pasted content arrives as plain text: no foreign HTML ever enters the document.
     editor.addEventListener("paste", function (e) {
@@ -269,6 +275,75 @@
     });
   }
 
+  // ---- A warning before the session times out ------------------------------------------------------------
+  // The page says how long the session is sure to last after a request, and how long before that to warn. Any request
+  // that reaches the server signed in (an autosave, Stay signed in) starts the count again.
+
+  var sessionTouched = function () {};
+  var sessionSeconds = Number(document.body.dataset.sessionSeconds);
+  var warningSeconds = Number(document.body.dataset.sessionWarning);
+  var csrfInput = document.querySelector("input[name=csrf_token]");
+  if (sessionSeconds > 0 && csrfInput && typeof HTMLDialogElement === "function") {
+    var warningTimer = null, endTimer = null, dialog = null, signedOut = false;
+    var writing = document.querySelector("form[data-autosave]");
+
+    var show = function (title, text, buttonLabel) {
+      if (!dialog) {
+        dialog = document.createElement("dialog");
+        dialog.className = "session-warning";
+        dialog.setAttribute("role", "alertdialog");
+        dialog.setAttribute("aria-labelledby", "session-warning-title");
+        dialog.setAttribute("aria-describedby", "session-warning-text");
+        dialog.innerHTML = '<h2 id="session-warning-title"></h2><p id="session-warning-text"></p>' +
+          '<button type="button" class="primary"></button>';
+        dialog.querySelector("button").addEventListener("click", act);
+        // Escape means the person is here: the same as the button.
+        dialog.addEventListener("cancel", function (e) { e.preventDefault(); act(); });
+        document.body.appendChild(dialog);
+      }
+      dialog.querySelector("h2").textContent = title;
+      dialog.querySelector("p").textContent = text;
+      dialog.querySelector("button").textContent = buttonLabel;
+      if (!dialog.open) dialog.showModal();
+      dialog.querySelector("button").focus();
+    };
+    var warn = function () {
+      var minutes = Math.round(warningSeconds / 60);
+      show("Stay signed in?", "For your security, you will be signed out in " +
+        (minutes > 1 ? minutes + " minutes" : warningSeconds + " seconds") + " unless you stay signed in.",
+        "Stay signed in");
+    };
+    var ended = function () {
+      signedOut = true;
+      if (writing) {
+        show("You have been signed out",
+          "What you typed is still on this page. Select Send or Close and sign in again to keep it.", "OK");
+      } else {
+        show("You have been signed out", "Sign in again to continue.", "Sign in");
+      }
+    };
+    var act = function () {
+      if (signedOut) {
+        // Reloading a page whose session has ended leads to signing in, then back here.
+        if (writing) dialog.close(); else location.reload();
+        return;
+      }
+      fetch("/session/keep-alive", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrfInput.value },
+      }).then(function (response) {
+        if (response.status !== 204) { ended(); return; }
+        dialog.close();
+        sessionTouched();
+      }).catch(function () { /* offline: the warning stays up */ });
+    };
+    sessionTouched = function () {
+      clearTimeout(warningTimer); clearTimeout(endTimer);
+      warningTimer = setTimeout(warn, Math.max(0, sessionSeconds - warningSeconds) * 1000);
+      endTimer = setTimeout(ended, sessionSeconds * 1000);
+    };
+    sessionTouched();
+  }
+
   // ---- Drafts save themselves -----------------------------------------------------------------------------
 
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
@@ -321,7 +396,7 @@
         if (response.status === 409) { say("This draft was changed in another window. Reload to see it."); return; }
         if (!response.ok) { say("Not saved yet"); return; }
         return response.json().then(function (draft) {
-          idField.value = draft.id; versionField.value = draft.version; say("Saved");
+          idField.value = draft.id; versionField.value = draft.version; say("Saved"); sessionTouched();
         });
       }).catch(function () { say("Not saved yet"); });
       return saving;
@@ -354,9 +429,16 @@
     if (fileInput) {
       var progress = form.querySelector(".upload-progress");
       var list = form.querySelector(".attachment-list");
+      // Why a file was refused stays in its own place until the attachment changes; autosave's status never covers it.
+      var fileError = form.querySelector(".attachment-error");
+      var refuse = function (text) {
+        fileError.textContent = text;
+        if (text) fileInput.setAttribute("aria-invalid", "true"); else fileInput.removeAttribute("aria-invalid");
+      };
       fileInput.addEventListener("change", function () {
         var file = fileInput.files[0];
         if (!file) return;
+        refuse("");
         dirty = true;
         clearTimeout(timer);
         (saving || Promise.resolve()).then(function () { return save(false); }).then(function () {
@@ -381,7 +463,7 @@
           progress.hidden = true;
           fileInput.value = "";
           var answer = safeParse(xhr.responseText) || {};
-          if (xhr.status !== 201) { say(answer.detail || "The file could not be attached."); return; }
+          if (xhr.status !== 201) { refuse(answer.detail || "The file could not be attached."); return; }
           var item = document.createElement("li"); item.className = "attachment";
           var link = document.createElement("a"); link.href = answer.downloadUrl; link.textContent = answer.filename;
           var meta = document.createElement("span"); meta.className = "attachment-meta";
@@ -391,8 +473,9 @@
           item.appendChild(link); item.appendChild(meta); item.appendChild(remove);
           list.appendChild(item);
           say("Attached " + answer.filename);
+          sessionTouched();
         };
-        xhr.onerror = function () { progress.hidden = true; say("The file could not be attached."); };
+        xhr.onerror = function () { progress.hidden = true; refuse("The file could not be attached."); };
         xhr.send(file);
       }
     }

@@ -17,6 +17,12 @@ public struct SessionPolicy: Sendable, Equatable {
         self.activityGranularity = min(60, idleTimeout / 10)
     }
 
+    /// How long a session is sure to last after a request: activity is recorded at most this late.
+    public var assuredIdle: TimeInterval { idleTimeout - activityGranularity }
+
+    /// How long before `assuredIdle` runs out a page warns: two minutes, or half of it when it is shorter.
+    public var warningLead: TimeInterval { min(120, assuredIdle / 2) }
+
     public static let standard = SessionPolicy(idleTimeout: 15 * 60, absoluteLifetime: 12 * 60 * 60)
 
     public func isAlive(createdAt: Date, lastSeenAt: Date, now: Date) -> Bool {

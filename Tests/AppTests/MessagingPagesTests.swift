@@ -132,4 +132,20 @@ import Vapor
             }
         }
     }
+
+    @Test func theAttachmentHintFollowsTheOrganisationsLimits() async throws {
+        try await withDemo { app in
+            let organization = try await Organization.query(on: app.db).first()!
+            organization.attachmentMaxFiles = 2
+            organization.attachmentMaxFileBytes = 4_000_000
+            organization.attachmentContentTypes = "application/pdf,image/png"
+            try await organization.save(on: app.db)
+            try await TestBrowser.open(app) { browser in
+                try await browser.signIn("alex")
+                let page = try await browser.get("/messages/new")
+                #expect(page.body.contains("PDF or PNG image files. Up to 2 files, 4 MB each."))
+                #expect(!page.body.contains("10 MB"))
+            }
+        }
+    }
 }

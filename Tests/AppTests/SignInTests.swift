@@ -157,6 +157,61 @@ import Vapor
         }
     }
 
+    @Test func stayingSignedInKeepsTheSessionAndNeedsTheCSRFHeader() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+        try await withDemo(clock: clock) { app in
+            try await TestBrowser.open(app) { browser in
+                try await browser.signIn("alex")
+                let token = try #require(browser.cookies[CSRFMiddleware.cookieName])
+                clock.advance(by: 14 * 60)
+                let forged = try await browser.raw(.POST, "/session/keep-alive", body: nil, headers: [:])
+                #expect(forged.status == .forbidden)
+                let kept = try await browser.raw(
+                    .POST, "/session/keep-alive", body: nil, headers: ["X-CSRF-Token": token])
+                #expect(kept.status == .noContent)
+                clock.advance(by: 14 * 60)
+                #expect(try await browser.get("/today").status == .ok)
+                clock.advance(by: 16 * 60)
+                let ended = try await browser.raw(
+                    .POST, "/session/keep-alive", body: nil, headers: ["X-CSRF-Token": token])
+                #expect(ended.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func aMessagePostedAfterTheSessionEndedBecomesADraftOnlyAfterSigningInAgain() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+        try await withDemo(clock: clock) { app in
+            let ids = try await DemoIDs.load(app.db)
+            try await TestBrowser.open(app) { browser in
+                try await browser.signIn("alex")
+                _ = try await browser.get("/messages/new")
+                clock.advance(by: 16 * 60)
+                let message = [
+                    "message_type": ids.types["General Message"]!.uuidString,
+                    "recipient": "provider:\(ids.users["mchen"]!.uuidString)", "subject": "Knee",
+                    "body_text": #"Typed "late" <b>"#, "patient": ids.users["alex"]!.uuidString,
+                ]
+                let expired = try await browser.post("/messages", message.merging(["action": "send"]) { $1 })
+                #expect(expired.status == .unauthorized)
+                #expect(expired.body.contains(#"name="body_text" value="Typed &quot;late&quot; &lt;b&gt;""#))
+                #expect(expired.body.contains(#"name="unsent" value="new""#))
+                #expect(try await Draft.query(on: app.db).count() == 0)
+
+                let signIn = message.merging(
+                    ["unsent": "new", "username": "alex", "password": DemoOrganization.password]) { $1 }
+                #expect(try await browser.post("/sign-in", signIn, csrf: "forged").status == .forbidden)
+                #expect(try await Draft.query(on: app.db).count() == 0)
+                let signedIn = try await browser.post("/sign-in", signIn)
+                let draft = try #require(try await Draft.query(on: app.db).first())
+                #expect(signedIn.location == "/messages/new?draft=\(draft.id!.uuidString)")
+                #expect(draft.$owner.id == ids.users["alex"]!)
+                #expect(draft.subject == "Knee")
+                #expect(try await Conversation.query(on: app.db).count() == 0)
+            }
+        }
+    }
+
     @Test func aBusySessionStillEndsTwelveHoursAfterSigningIn() async throws {
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
         try await withDemo(clock: clock) { app in

@@ -26,4 +26,14 @@ struct SessionPolicyTests {
         let policy = SessionPolicy(idleTimeout: 120, absoluteLifetime: 3600)
         #expect(policy.activityGranularity == 12)
     }
+
+    /// (idle minutes, seconds a session is sure to last after a request, seconds of warning before that)
+    @Test(arguments: [(15.0, 840.0, 120.0), (1.0, 54.0, 27.0), (3.0, 162.0, 81.0), (720.0, 43_140.0, 120.0)])
+    func pagesWarnTwoMinutesBeforeTheSessionCouldEndOrHalfwayWhenShorter(
+        idleMinutes: Double, assured: Double, warning: Double
+    ) {
+        let policy = SessionPolicy(idleTimeout: idleMinutes * 60, absoluteLifetime: 12 * 3600)
+        #expect(policy.assuredIdle == assured)
+        #expect(policy.warningLead == warning)
+    }
 }

@@ -53,7 +53,14 @@ class Browser:
         """Presses a button that loads a new page, and waits for the new page."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         self.button(text).click()
-        WebDriverWait(self.driver, 10).until(staleness_of(page))
+
+        def replaced(driver):
+            try:
+                return staleness_of(page)(driver)
+            except WebDriverException:  # Chromium may report the old page's node as gone in other words
+                return True
+
+        WebDriverWait(self.driver, 10).until(replaced)
 
     def link(self, text):
         return self.driver.find_element(By.XPATH, f"//a[normalize-space()='{text}' or .//text()[normalize-space()='{text}']]")

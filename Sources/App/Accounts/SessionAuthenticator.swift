@@ -19,22 +19,29 @@ struct SessionAuthenticator: AsyncMiddleware {
     }
 }
 
-/// Sends anyone not signed in to the sign-in page, remembering where they were going.
+/// Sends anyone not signed in to the sign-in page, remembering where they were going; a message posted after the
+/// session ended is carried there, so signing in again keeps it as a draft.
 struct RequireSignIn: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard request.auth.has(SignedInUser.self) else {
-            var query = [URLQueryItem]()
-            if request.method == .GET {
-                query.append(URLQueryItem(name: "next", value: request.url.string))
+            let ended = request.storage[SessionAuthenticator.SessionEndedKey.self] == true
+            let response: Response
+            if request.method == .POST, let unsent = UnsentMessage(posted: request) {
+                response = try await SignInController.signInToKeep(unsent, request)
+            } else {
+                var query = [URLQueryItem]()
+                if request.method == .GET {
+                    query.append(URLQueryItem(name: "next", value: request.url.string))
+                }
+                if ended {
+                    query.append(URLQueryItem(name: "ended", value: "1"))
+                }
+                var target = URLComponents()
+                target.path = "/sign-in"
+                target.queryItems = query.isEmpty ? nil : query
+                response = request.redirect(to: target.string ?? "/sign-in", redirectType: .normal)
             }
-            if request.storage[SessionAuthenticator.SessionEndedKey.self] == true {
-                query.append(URLQueryItem(name: "ended", value: "1"))
-            }
-            var target = URLComponents()
-            target.path = "/sign-in"
-            target.queryItems = query.isEmpty ? nil : query
-            let response = request.redirect(to: target.string ?? "/sign-in", redirectType: .normal)
-            if request.storage[SessionAuthenticator.SessionEndedKey.self] == true {
+            if ended {
                 response.cookies[SessionStore.cookieName] = SessionStore.expiredCookie(
                     secure: request.config.secureCookies)
             }

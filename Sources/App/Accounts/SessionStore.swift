@@ -44,6 +44,11 @@ struct SessionStore {
         return .signedIn(found.user)
     }
 
+    /// Records activity now, whatever the granularity: someone asked to stay signed in.
+    func touch(_ sessionID: UserSession.IDValue) async throws {
+        try await UserSession.query(on: database).filter(\.$id == sessionID).set(\.$lastSeenAt, to: now).update()
+    }
+
     func end(token: String) async throws {
         try await UserSession.query(on: database).filter(\.$tokenHash == Self.hash(token)).delete()
     }

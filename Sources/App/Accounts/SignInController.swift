@@ -8,6 +8,7 @@ struct SignInController: RouteCollection {
         routes.get("sign-in", use: show)
         routes.post("sign-in", use: signIn)
         routes.post("sign-out", use: signOut)
+        routes.post("session", "keep-alive", use: keepAlive)
         routes.get { request in
             request.redirect(to: request.auth.get(SignedInUser.self)?.landingPage.rawValue ?? "/sign-in")
         }
@@ -39,12 +40,14 @@ struct SignInController: RouteCollection {
         let username = User.normalize(username: form.username ?? "")
         let password = form.password ?? ""
         let next = ReturnPath(form.next)?.path
+        let unsent = UnsentMessage(carried: request)
 
         var fieldErrors: [String: String] = [:]
         if username.isEmpty { fieldErrors["username"] = "Enter your username." }
         if password.isEmpty { fieldErrors["password"] = "Enter your password." }
         guard fieldErrors.isEmpty else {
-            let page = SignInPage(request: request, next: next, username: form.username, fieldErrors: fieldErrors)
+            let page = SignInPage(
+                request: request, next: next, username: form.username, fieldErrors: fieldErrors, unsent: unsent)
             return try await request.view.render("sign-in", page).encodeResponse(
                 status: .unprocessableEntity, for: request)
         }
@@ -56,27 +59,47 @@ struct SignInController: RouteCollection {
             if let previous = request.cookies[SessionStore.cookieName]?.string, !previous.isEmpty {
                 try await SessionStore(request: request).end(token: previous)
             }
-            let response = request.redirect(to: next ?? landing.rawValue, redirectType: .normal)
+            var target = next ?? landing.rawValue
+            if let unsent, case .signedIn(let user) = try await SessionStore(request: request).resume(token: token) {
+                request.auth.login(user)
+                target = await unsent.keep(request) ?? target
+            }
+            let response = request.redirect(to: target, redirectType: .normal)
             response.cookies[SessionStore.cookieName] = SessionStore.cookie(
                 token, secure: request.config.secureCookies, policy: request.config.sessionPolicy)
             return response
         case .rejected:
             let page = SignInPage(
                 request: request, next: next, username: form.username,
-                error: "The username or password you entered is incorrect.")
+                error: "The username or password you entered is incorrect.", unsent: unsent)
             return try await request.view.render("sign-in", page).encodeResponse(status: .unauthorized, for: request)
         case .throttled(let until):
             let minutes = max(1, Int((until.timeIntervalSince(request.now) / 60).rounded(.up)))
             let page = SignInPage(
                 request: request, next: next, username: form.username,
                 error:
-                    "Too many unsuccessful sign-in attempts. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again."
-            )
+                    "Too many unsuccessful sign-in attempts. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again.",
+                unsent: unsent)
             let response = try await request.view.render("sign-in", page)
                 .encodeResponse(status: .tooManyRequests, for: request)
             response.headers.replaceOrAdd(name: .retryAfter, value: String(minutes * 60))
             return response
         }
+    }
+
+    /// The sign-in page for a message form posted after its session ended, carrying what was typed.
+    static func signInToKeep(_ unsent: UnsentMessage, _ request: Request) async throws -> Response {
+        var notice = "Your session has ended. Sign in again and what you wrote will be kept as a draft for you to send."
+        if unsent.form.postedFile != nil { notice += " The file you added was not kept: add it again." }
+        let page = SignInPage(request: request, next: nil, notice: notice, unsent: unsent)
+        return try await request.view.render("sign-in", page).encodeResponse(status: .unauthorized, for: request)
+    }
+
+    /// "Stay signed in": 204 while the session lasts, which this request extends; 401 once it has ended.
+    @Sendable func keepAlive(request: Request) async throws -> HTTPStatus {
+        guard let session = request.auth.get(SignedInUser.self)?.sessionID else { return .unauthorized }
+        try await SessionStore(request: request).touch(session)
+        return .noContent
     }
 
     @Sendable func signOut(request: Request) async throws -> Response {

@@ -8,10 +8,12 @@ struct SignInPage: Encodable {
     let notice: String?
     let error: String?
     let fieldErrors: [String: String]
+    /// A message typed before the session ended, carried through the form to become a draft.
+    let unsent: [UnsentMessage.HiddenField]
 
     init(
         request: Request, next: String?, username: String? = nil, notice: String? = nil, error: String? = nil,
-        fieldErrors: [String: String] = [:]
+        fieldErrors: [String: String] = [:], unsent: UnsentMessage? = nil
     ) {
         self.layout = LayoutModel(request: request, title: "Sign In")
         self.next = next
@@ -19,5 +21,6 @@ struct SignInPage: Encodable {
         self.notice = notice
         self.error = error
         self.fieldErrors = fieldErrors
+        self.unsent = unsent?.hiddenFields ?? []
     }
 }

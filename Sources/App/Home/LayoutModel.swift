@@ -9,10 +9,18 @@ struct LayoutModel: Encodable {
         let accessibleLabel: String
     }
 
+    /// For a signed-in page's script: seconds the session is sure to last after this request, and how many seconds
+    /// before that to warn.
+    struct SessionTimes: Encodable {
+        let seconds: Int
+        let warning: Int
+    }
+
     let title: String
     let userName: String?
     let csrfToken: String
     let messages: MessagesLink?
+    let session: SessionTimes?
 
     /// For pages shown before signing in: no Messages link.
     init(request: Request, title: String) {
@@ -21,9 +29,14 @@ struct LayoutModel: Encodable {
 
     private init(request: Request, title: String, messages: MessagesLink?) {
         self.title = title
-        self.userName = request.auth.get(SignedInUser.self)?.displayName
+        let user = request.auth.get(SignedInUser.self)
+        self.userName = user?.displayName
         self.csrfToken = request.csrfToken
         self.messages = messages
+        let policy = request.config.sessionPolicy
+        self.session =
+            user?.sessionID == nil
+            ? nil : SessionTimes(seconds: Int(policy.assuredIdle), warning: Int(policy.warningLead))
     }
 
     /// For signed-in pages: counts unread conversations in the Inbox being viewed for the Messages link (a proxy's

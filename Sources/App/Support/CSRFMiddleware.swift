@@ -1,10 +1,12 @@
 import Vapor
 
 /// Every form carries a token that must match a cookie only this site can set (double-submit), so another site cannot
-/// make a signed-in browser post a form. The session cookie's SameSite=Lax is the second line of defence.
+/// make a signed-in browser post a form. A script's request may carry the token in a header instead. The session
+/// cookie's SameSite=Lax is the second line of defence.
 struct CSRFMiddleware: AsyncMiddleware {
     static let cookieName = "carebox_csrf"
     static let formField = "csrf_token"
+    static let header = "X-CSRF-Token"
 
     struct TokenKey: StorageKey {
         typealias Value = String
@@ -17,7 +19,8 @@ struct CSRFMiddleware: AsyncMiddleware {
 
         if request.method == .POST {
             try await Self.collectBody(of: request)
-            let submitted = try? request.content.get(String.self, at: Self.formField)
+            let submitted =
+                request.headers.first(name: Self.header) ?? (try? request.content.get(String.self, at: Self.formField))
             guard let existing, let submitted, constantTimeEquals(existing, submitted) else {
                 throw PageError.formExpired
             }
@@ -31,16 +34,24 @@ struct CSRFMiddleware: AsyncMiddleware {
         return response
     }
 
-    /// Forms with a file (multipart) may be as large as a message's attachments; only signed-in users may send one,
-    /// so no one else can make the server hold that much. Other forms are small.
+    /// Forms with a file (multipart) may be as large as a message's attachments; only signed-in users may send one that
+    /// large, so no one else can make the server hold that much. Other forms are small, and so is a message form whose
+    /// session has ended, unless it carried a file (then it has expired; its text is kept only when it fits).
     static let maxMultipartBytes = 27_000_000
     static let maxFormBytes = 1_000_000
 
     private static func collectBody(of request: Request) async throws {
         guard request.body.data == nil else { return }
         let isMultipart = request.headers.contentType?.type == "multipart"
-        guard !isMultipart || request.auth.has(SignedInUser.self) else { throw PageError.formExpired }
-        _ = try await request.body.collect(max: isMultipart ? maxMultipartBytes : maxFormBytes).get()
+        guard isMultipart, request.auth.has(SignedInUser.self) else {
+            do {
+                _ = try await request.body.collect(max: maxFormBytes).get()
+            } catch {
+                throw isMultipart ? PageError.formExpired : error
+            }
+            return
+        }
+        _ = try await request.body.collect(max: maxMultipartBytes).get()
     }
 
     private func constantTimeEquals(_ a: String, _ b: String) -> Bool {

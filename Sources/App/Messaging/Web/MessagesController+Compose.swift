@@ -36,6 +36,9 @@ extension MessagesController {
 
         var version: Int? { draftVersion.flatMap { Int($0) } }
 
+        /// The file posted with the form, if one was chosen.
+        var postedFile: File? { attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil } }
+
         /// The rich-text editor's document when the browser ran it, else the plain text area.
         var body: MessageBodyInput? {
             if let json = bodyJson, !json.isEmpty, let document = RichTextDocument.fromJSON(json) {
@@ -78,9 +81,9 @@ extension MessagesController {
 
     @Sendable func submitCompose(request: Request) async throws -> Response {
         let reading = try await request.readConversation()
-        let form = try request.content.decode(MessageForm.self)
+        var form = try request.content.decode(MessageForm.self)
         do {
-            let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
+            let file = form.postedFile
             let action = form.removeAttachment != nil ? "remove" : (form.action ?? "")
             guard form.draftId?.isEmpty == false || file != nil || ["attach", "remove", "close"].contains(action) else {
                 if action != "send" {
@@ -95,9 +98,8 @@ extension MessagesController {
                 let id = try await request.sendMessage().start(input, idempotencyKey: form.sendKey).conversationID
                 return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
             }
-            let draft = try await saveDraft(
-                request, form.draftInput, id: form.draftId, version: form.version, file: file,
-                removing: form.removeAttachment)
+            let input = form.draftInput
+            let draft = try await saveDraft(request, &form, input, file: file)
             switch action {
             case "send":
                 guard let draft else { throw MessagingError.nothingToSend }
@@ -117,31 +119,44 @@ extension MessagesController {
         }
     }
 
-    /// Saves the form as a draft (creating it if needed), then adds the posted file or removes one. A draft that
-    /// holds a file is kept even with no text yet.
-    func saveDraft(
-        _ request: Request, _ input: Drafts.DraftInput, id: String?, version: Int?, file: File?, removing: String?
-    ) async throws -> DraftResponse? {
+    /// Saves the form as a draft (creating it if needed), then adds the posted file or removes one. The form's draft id
+    /// and version follow each save, so when a file is refused the form shown again holds the draft as it now is: the
+    /// next Send or Close neither conflicts nor makes a second draft. A draft that holds a file is kept even with no
+    /// text yet; one made only for a file that was then refused is not.
+    func saveDraft(_ request: Request, _ form: inout MessageForm, _ input: Drafts.DraftInput, file: File?)
+        async throws -> DraftResponse?
+    {
         let drafts = try await request.drafts()
-        var draft: DraftResponse?
-        if let id = id.flatMap(UUID.init(uuidString:)) {
-            draft = try await drafts.update(id, version: version, input)
-        } else {
-            draft = try await drafts.create(input, keepEmpty: file != nil)
-        }
-        guard let saved = draft else { return nil }
+        let existing = form.draftId.flatMap(UUID.init(uuidString:))
+        let draft =
+            if let existing {
+                try await drafts.update(existing, version: form.version, input)
+            } else {
+                try await drafts.create(input, keepEmpty: file != nil)
+            }
+        form.draftId = draft?.id.uuidString
+        form.draftVersion = draft.map { String($0.version) }
+        guard let draft else { return nil }
         let attachments = try await request.attachments()
         if let file {
             let body = AsyncStream<ByteBuffer> { continuation in
                 continuation.yield(file.data)
                 continuation.finish()
             }
-            _ = try await attachments.upload(toDraft: saved.id, filename: file.filename, body: body)
+            do {
+                _ = try await attachments.upload(toDraft: draft.id, filename: file.filename, body: body)
+            } catch {
+                if existing == nil, draft.subject == nil, draft.body == nil, draft.attachments.isEmpty {
+                    try await drafts.discard(draft.id, version: draft.version)
+                    (form.draftId, form.draftVersion) = (nil, nil)
+                }
+                throw error
+            }
         }
-        if let removing = removing.flatMap(UUID.init(uuidString:)) {
-            try await attachments.remove(removing, fromDraft: saved.id)
+        if let removing = form.removeAttachment.flatMap(UUID.init(uuidString:)) {
+            try await attachments.remove(removing, fromDraft: draft.id)
         }
-        return file == nil && removing == nil ? saved : try await drafts.get(saved.id)
+        return file == nil && form.removeAttachment == nil ? draft : try await drafts.get(draft.id)
     }
 
     /// The form's name for a service field.
@@ -194,6 +209,7 @@ extension MessagesController {
             confidential: form.confidential == "on", bodyText: form.bodyText ?? "", bodyJSON: form.bodyJson ?? "",
             draftID: form.draftId, draftVersion: form.version, attachments: attachments.map(AttachmentModel.init),
             attachmentTypes: AttachmentModel.accept(context.organization.attachmentLimits),
+            attachmentHint: AttachmentModel.hint(context.organization.attachmentLimits),
             sendKey: form.sendKey ?? UUID().uuidString,
             errors: errors,
             errorSummary: Array(errors.values), replyNotice: context.organization.replyNotice,

@@ -9,17 +9,16 @@ extension MessagesController {
 
     @Sendable func reply(request: Request) async throws -> Response {
         let id = try request.uuidParameter("conversationID")
-        let form = try request.content.decode(MessageForm.self)
+        var form = try request.content.decode(MessageForm.self)
         let input = Drafts.DraftInput(conversationId: id, body: form.body)
-        let file = form.attachment.flatMap { $0.data.readableBytes > 0 || !$0.filename.isEmpty ? $0 : nil }
+        let file = form.postedFile
         let action = form.removeAttachment != nil ? "remove" : (form.action ?? "send")
         do {
             guard form.draftId?.isEmpty == false || file != nil || action != "send" else {
                 _ = try await request.sendMessage().reply(to: id, body: form.body, idempotencyKey: form.sendKey)
                 return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
             }
-            let draft = try await saveDraft(
-                request, input, id: form.draftId, version: form.version, file: file, removing: form.removeAttachment)
+            let draft = try await saveDraft(request, &form, input, file: file)
             guard action == "send" else {
                 return request.redirect(to: "/messages/\(id.uuidString)#reply-heading", redirectType: .normal)
             }

@@ -3,7 +3,7 @@ import Fluent
 import Vapor
 
 /// The patient and proxy messaging pages: the inbox and its folders, New Message, conversations, replies, Edit.
-/// Handlers parse the form, call the messaging services and render; the rules are the services'.
+/// Handlers parse the form, call a messaging use case and render; the rules are the use cases'..
 struct MessagesController: RouteCollection {
     static let viewingCookie = "carebox_viewing"
 

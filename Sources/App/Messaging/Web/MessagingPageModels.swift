@@ -106,6 +106,8 @@ struct ComposePage: Encodable {
     let attachments: [AttachmentModel]
     /// The file input's `accept` list.
     let attachmentTypes: String
+    /// What may be attached, from the organisation's settings.
+    let attachmentHint: String
     /// New for each rendering of the form: sending the same form twice sends once.
     let sendKey: String
     let errors: [String: String]
@@ -136,6 +138,16 @@ struct AttachmentModel: Encodable {
         case ..<1_000_000: "\((bytes + 500) / 1000) KB"
         default: String(format: "%.1f MB", Double(bytes) / 1_000_000)
         }
+    }
+
+    /// "PDF, PNG image, … or Excel workbook files. Up to 5 files, 10 MB each."
+    static func hint(_ limits: AttachmentLimits) -> String {
+        let kinds = AttachmentKind.allCases.filter(limits.allowed.contains).map(\.label)
+        guard let last = kinds.last else { return "Files cannot be attached." }
+        let list = kinds.count == 1 ? last : kinds.dropLast().joined(separator: ", ") + " or " + last
+        let each =
+            limits.maxFileBytes % 1_000_000 == 0 ? "\(limits.maxFileBytes / 1_000_000) MB" : size(limits.maxFileBytes)
+        return "\(list) files. Up to \(limits.maxFiles) file\(limits.maxFiles == 1 ? "" : "s"), \(each) each."
     }
 
     static func accept(_ limits: AttachmentLimits) -> String {
@@ -196,9 +208,12 @@ struct ConversationPage: Encodable {
     let expectedReplyNotice: String?
     let justSent: Bool
     let replyText: String
+    /// The reply draft's rich-text document, for the editor.
+    let replyJSON: String
     /// Files in the reply being written.
     let attachments: [AttachmentModel]
     let attachmentTypes: String
+    let attachmentHint: String
     let replyDraftID: String?
     let replyDraftVersion: Int?
     let sendKey: String

@@ -1,0 +1,263 @@
+"""Issue 11, findings 6 and 7: what the user typed survives a refused attachment, JavaScript being off, and a session
+that timed out; and a warning comes before the timeout.
+
+A timed-out session is simulated the way the server sees one: the browser's session cookie names a session that no
+longer exists. The warning is tested with Chromium's virtual time, which moves the page's clock (and its timers)
+forward without waiting; the timeout and the warning's lead time come from the server's page."""
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from conftest import BASE, PASSWORD
+from test_help_page import choose_recipient, choose_type, wait_for, write_message
+
+REFUSED = "can't be attached"
+
+
+def a_program(tmp_path):
+    """A file of a type no organisation accepts (its content decides, not its name)."""
+    path = tmp_path / "tool.exe"
+    path.write_bytes(b"MZ\x90\x00\x03\x00\x00\x00" + bytes(200))
+    return str(path)
+
+
+def start_plain_message(browser, marker, text):
+    """Without JavaScript: type, Next, recipient, subject and text."""
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    browser.submit("Next")
+    Select(browser.labelled("To")).select_by_visible_text("Dr. Maya Chen – Family Medicine")
+    browser.labelled("Subject").send_keys(marker)
+    browser.labelled("Message").send_keys(text)
+
+
+def open_draft(browser, marker):
+    browser.go("/messages?folder=drafts")
+    browser.driver.find_element(By.PARTIAL_LINK_TEXT, marker).click()
+
+
+def drafts_named(browser, marker):
+    browser.go("/messages?folder=drafts")
+    return len(browser.driver.find_elements(By.PARTIAL_LINK_TEXT, marker))
+
+
+def retype(field, text):
+    field.clear()
+    field.send_keys(text)
+
+
+def end_session(browser):
+    """What an idle timeout looks like to the server: the browser's session cookie names a session that is over."""
+    browser.driver.delete_cookie("carebox_session")
+    browser.driver.add_cookie(
+        {"name": "carebox_session", "value": uuid.uuid4().hex, "path": "/", "httpOnly": True, "sameSite": "Lax"})
+
+
+def sign_in_here(browser, username):
+    """Signs in on the sign-in page the browser is showing."""
+    assert browser.driver.find_element(By.TAG_NAME, "h1").text == "Sign In"
+    browser.labelled("Username").send_keys(username)
+    browser.labelled("Password").send_keys(PASSWORD)
+    browser.submit("Sign In")
+
+
+# ---- Finding 6: without JavaScript, edits are kept; a refused file loses nothing ---------------------------------
+
+
+def test_without_javascript_an_edited_draft_sends_the_edited_text(plain_browser):
+    browser = plain_browser
+    marker = f"edit-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    start_plain_message(browser, marker, "The old text")
+    browser.submit("Close")
+    open_draft(browser, marker)
+    retype(browser.labelled("Message"), "The edited text")
+    browser.submit("Send")
+    assert "You can expect a reply by" in browser.text()
+    assert "The edited text" in browser.text()
+    assert "The old text" not in browser.text()
+
+
+def test_without_javascript_a_refused_file_keeps_the_draft_its_version_and_the_text(plain_browser, tmp_path):
+    browser = plain_browser
+    marker = f"refused-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    start_plain_message(browser, marker, "First version")
+    browser.submit("Close")
+    open_draft(browser, marker)
+    retype(browser.labelled("Message"), "Second version")
+    browser.labelled("Add Attachment").send_keys(a_program(tmp_path))
+    browser.submit("Send")
+    assert REFUSED in browser.text()
+    assert browser.labelled("Message").get_attribute("value") == "Second version"
+    browser.shot("20-refused-attachment")
+    # Close keeps the draft: no conflict, no second draft, the text that was typed.
+    browser.submit("Close")
+    assert "Conflict" not in browser.text()
+    assert "Your draft was saved." in browser.text()
+    assert drafts_named(browser, marker) == 1
+    open_draft(browser, marker)
+    assert browser.labelled("Message").get_attribute("value") == "Second version"
+    # And Send after a refusal sends it.
+    browser.labelled("Add Attachment").send_keys(a_program(tmp_path))
+    browser.submit("Send")
+    assert REFUSED in browser.text()
+    browser.submit("Send")
+    assert "You can expect a reply by" in browser.text()
+    assert "Second version" in browser.text()
+    assert drafts_named(browser, marker) == 0
+
+
+def test_without_javascript_a_refused_file_on_a_new_message_makes_one_draft(plain_browser, tmp_path):
+    browser = plain_browser
+    marker = f"new-refused-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    start_plain_message(browser, marker, "Not saved before")
+    browser.labelled("Add Attachment").send_keys(a_program(tmp_path))
+    browser.submit("Send")
+    assert REFUSED in browser.text()
+    assert browser.labelled("Message").get_attribute("value") == "Not saved before"
+    browser.submit("Close")
+    assert "Your draft was saved." in browser.text()
+    assert drafts_named(browser, marker) == 1
+
+
+def test_with_javascript_a_refused_file_stays_explained_while_autosave_works(browser, tmp_path):
+    marker = f"js-refused-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    assert "Up to 5 files, 10 MB each" in browser.text()  # the demo organisation's limits
+    choose_type(browser, "General Message")
+    choose_recipient(browser, "Maya Chen")
+    browser.labelled("Subject").send_keys(marker)
+    write_message(browser, "Text first")
+    wait_for(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".save-state").text == "Saved")
+    browser.labelled("Add Attachment").send_keys(a_program(tmp_path))
+    wait_for(browser, lambda: REFUSED in browser.text())
+    write_message(browser, ", then more")
+    wait_for(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".save-state").text == "Saved")
+    assert REFUSED in browser.text()
+    error = browser.driver.find_element(By.XPATH, f"//*[contains(., \"{REFUSED}\") and @role='alert']")
+    assert error.is_displayed()
+    browser.shot("21-refused-attachment-javascript")
+    assert drafts_named(browser, marker) == 1
+
+
+# ---- Finding 7: a warning before the timeout; a timed-out message comes back as a draft --------------------------
+
+
+def advance_clock(browser, milliseconds):
+    """Moves the page's clock and timers forward (Chromium's virtual time) as if that much time had passed."""
+    browser.driver.execute_cdp_cmd("Emulation.setVirtualTimePolicy", {"policy": "advance", "budget": milliseconds})
+
+
+def warning_dialogs(browser):
+    return [d for d in browser.driver.find_elements(By.CSS_SELECTOR, "[role=alertdialog]") if d.is_displayed()]
+
+
+def test_a_warning_comes_before_the_session_times_out_and_keeps_it(browser):
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    body = browser.driver.find_element(By.TAG_NAME, "body")
+    lasts, warning = int(body.get_attribute("data-session-seconds")), int(body.get_attribute("data-session-warning"))
+    assert warning == 120 and 14 * 60 <= lasts <= 15 * 60  # the default 15-minute idle timeout, 2 minutes' warning
+
+    advance_clock(browser, (lasts - warning - 10) * 1000)
+    wait_for(browser, lambda: browser.driver.execute_script("return performance.now()") > (lasts - warning - 10) * 1000)
+    assert not warning_dialogs(browser)
+    advance_clock(browser, 20_000)
+    wait_for(browser, lambda: warning_dialogs(browser))
+    dialog = warning_dialogs(browser)[0]
+    assert "Stay signed in?" in dialog.text
+    focused = browser.driver.switch_to.active_element
+    assert dialog.find_elements(By.XPATH, ".//*") and focused in dialog.find_elements(By.XPATH, ".//*")
+    browser.shot("22-stay-signed-in")
+    # From the keyboard: the focused button keeps the session (an authenticated request) and closes the warning.
+    assert focused.text == "Stay signed in"
+    focused.send_keys(Keys.ENTER)
+    wait_for(browser, lambda: not warning_dialogs(browser))
+    # Left alone after that, the page says the session is over and how to keep what was typed.
+    advance_clock(browser, (lasts + 10) * 1000)
+    wait_for(browser, lambda: any("You have been signed out" in d.text for d in warning_dialogs(browser)))
+    assert "Select Send or Close and sign in again" in warning_dialogs(browser)[0].text
+
+
+def test_keep_alive_needs_a_session_and_the_csrf_header(browser):
+    browser.sign_in("alex")
+    cookies = {c["name"]: c["value"] for c in browser.driver.get_cookies()}
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+    def post(headers):
+        request = urllib.request.Request(BASE + "/session/keep-alive", data=b"", method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert post({"Cookie": header}) == 403
+    assert post({"Cookie": header, "X-CSRF-Token": cookies["carebox_csrf"]}) == 204
+    assert post({"Cookie": f"carebox_csrf={cookies['carebox_csrf']}", "X-CSRF-Token": cookies["carebox_csrf"]}) == 401
+
+
+def test_without_javascript_a_message_sent_after_the_timeout_comes_back_as_a_draft(plain_browser):
+    browser = plain_browser
+    marker = f"timeout-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    start_plain_message(browser, marker, "Typed while the session ran out <b>&amp;</b>")
+    end_session(browser)
+    browser.submit("Send")
+    assert browser.driver.find_element(By.TAG_NAME, "h1").text == "Sign In"
+    assert "This form has expired" not in browser.text()
+    assert "kept as a draft" in browser.text()
+    browser.shot("23-sign-in-after-timeout")
+    sign_in_here(browser, "alex")
+    # Back at the message, as a draft the user must send themselves; nothing was sent.
+    assert "/messages/new?draft=" in browser.driver.current_url
+    assert browser.labelled("Subject").get_attribute("value") == marker
+    assert browser.labelled("Message").get_attribute("value") == "Typed while the session ran out <b>&amp;</b>"
+    assert "Dr. Maya Chen" in Select(browser.labelled("To")).first_selected_option.text
+    browser.go("/messages?folder=sent")
+    assert marker not in browser.text()
+    assert drafts_named(browser, marker) == 1
+
+
+def test_with_javascript_a_reply_written_after_the_timeout_comes_back_as_a_draft(browser):
+    marker = f"timeout-reply-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    choose_recipient(browser, "Omar Haddad")
+    browser.labelled("Subject").send_keys(marker)
+    write_message(browser, "Question first")
+    browser.button("Send").click()
+    wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
+    conversation = browser.driver.current_url.split("?")[0]
+    end_session(browser)
+    write_message(browser, "Written after the timeout")
+    browser.submit("Send")
+    assert "kept as a draft" in browser.text()
+    sign_in_here(browser, "alex")
+    assert browser.driver.current_url.split("#")[0].split("?")[0] == conversation
+    assert "Written after the timeout" in browser.driver.find_element(By.CSS_SELECTOR, ".editor").text
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, ".timeline .message")) == 1
+
+
+def test_carried_text_becomes_a_draft_only_after_a_real_sign_in(browser):
+    """A form on another site cannot sign in (no CSRF token), so it cannot plant a draft."""
+    marker = f"forged-{uuid.uuid4().hex[:6]}"
+    form = urllib.parse.urlencode(
+        {"username": "alex", "password": PASSWORD, "unsent": "new", "subject": marker, "body_text": "forged"}).encode()
+    try:
+        urllib.request.urlopen(urllib.request.Request(BASE + "/sign-in", data=form, method="POST"))
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status == 403
+    browser.sign_in("alex")
+    assert drafts_named(browser, marker) == 0
