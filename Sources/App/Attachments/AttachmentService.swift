@@ -135,26 +135,4 @@ struct AttachmentService {
     }
 
     static func downloadURL(_ id: UUID) -> String { "/api/v1/attachments/\(id.uuidString)" }
-
-    /// Attachments of several messages or drafts, grouped by owner, in upload order.
-    static func list(messages: [UUID] = [], drafts: [UUID] = [], on db: any Database) async throws
-        -> [UUID: [AttachmentResponse]]
-    {
-        var grouped: [UUID: [AttachmentResponse]] = [:]
-        if !messages.isEmpty {
-            for attachment in try await db.models(
-                Attachment.self,
-                "SELECT * FROM attachments WHERE message_id IN (\(binds: messages)) ORDER BY created_at, id")
-            {
-                grouped[attachment.$message.id!, default: []].append(response(attachment))
-            }
-        }
-        if !drafts.isEmpty {
-            for attachment in try await Attachment.query(on: db).filter(\.$draft.$id ~~ drafts).sort(\.$createdAt).all()
-            {
-                grouped[attachment.$draft.id!, default: []].append(response(attachment))
-            }
-        }
-        return grouped
-    }
 }

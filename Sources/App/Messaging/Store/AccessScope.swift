@@ -54,25 +54,22 @@ struct AccessScope: Sendable {
         "conversations.organization_id = \(bind: organizationID) AND " + (careTeamSide ?? "1 = 0")
     }
 
-    /// The sequence number of the latest message from the side opposite the actor's. Only messages from the other side
-    /// are news: what the actor's own side wrote is never unread to them.
-    var otherSideSeq: SQLQueryString {
-        guard let patientSide else { return "conversations.last_patient_seq" }
-        guard careTeamSide != nil else { return "conversations.last_care_team_seq" }
-        return """
-            (CASE WHEN \(patientSide) THEN conversations.last_care_team_seq \
-            ELSE conversations.last_patient_seq END)
-            """
-    }
+    /// The number of the latest message from the side opposite the actor's. Only messages from the other side are
+    /// news: what the actor's own side wrote is never unread to them.
+    var otherSideSeq: SQLQueryString { latestSeq(ofPatientSide: false) }
 
-    /// The sequence number of the latest message from the actor's own side (theirs, or for a proxy the patient's).
-    var mySideSeq: SQLQueryString {
-        guard let patientSide else { return "conversations.last_care_team_seq" }
-        guard careTeamSide != nil else { return "conversations.last_patient_seq" }
-        return """
-            (CASE WHEN \(patientSide) THEN conversations.last_patient_seq \
-            ELSE conversations.last_care_team_seq END)
-            """
+    /// The number of the latest message from the actor's own side (theirs, or for a proxy the patient's side).
+    var mySideSeq: SQLQueryString { latestSeq(ofPatientSide: true) }
+
+    /// The latest message number of the patient side, or of the care team, as seen from the actor's side of each
+    /// conversation (a provider who is also a patient is on the patient side of their own conversations).
+    private func latestSeq(ofPatientSide mine: Bool) -> SQLQueryString {
+        let patient: SQLQueryString = "conversations.last_patient_seq"
+        let careTeam: SQLQueryString = "conversations.last_care_team_seq"
+        guard let patientSide else { return mine ? careTeam : patient }
+        guard careTeamSide != nil else { return mine ? patient : careTeam }
+        let (onPatientSide, onCareTeam) = mine ? (patient, careTeam) : (careTeam, patient)
+        return "(CASE WHEN \(patientSide) THEN \(onPatientSide) ELSE \(onCareTeam) END)"
     }
 
     /// A message from the other side that the actor has not read. Needs `joinState`.

@@ -161,6 +161,29 @@ extension MessagingStore {
         ).all()).isEmpty
     }
 
+    /// The files of several messages, or of several drafts, by message or draft, in upload order. The caller has
+    /// checked the actor may see those messages and drafts.
+    func attachments(messages: [UUID] = [], drafts: [UUID] = []) async throws -> [UUID: [AttachmentResponse]] {
+        var grouped: [UUID: [AttachmentResponse]] = [:]
+        if !messages.isEmpty {
+            for attachment in try await db.models(
+                Attachment.self,
+                "SELECT * FROM attachments WHERE message_id IN (\(binds: messages)) ORDER BY created_at, id")
+            {
+                grouped[attachment.$message.id!, default: []].append(AttachmentService.response(attachment))
+            }
+        }
+        if !drafts.isEmpty {
+            for attachment in try await db.models(
+                Attachment.self,
+                "SELECT * FROM attachments WHERE draft_id IN (\(binds: drafts)) ORDER BY created_at, id")
+            {
+                grouped[attachment.$draft.id!, default: []].append(AttachmentService.response(attachment))
+            }
+        }
+        return grouped
+    }
+
     /// The conversation a message belongs to; the caller checks the actor may see it.
     func conversationID(ofMessage id: UUID) async throws -> UUID? {
         try await sql.raw("SELECT conversation_id FROM messages WHERE id = \(bind: id)").first()?

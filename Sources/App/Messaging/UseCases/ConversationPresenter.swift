@@ -84,7 +84,7 @@ struct ConversationPresenter {
             Set(messages.map(\.$author.id) + events.map(\.$actor.id) + Self.people(in: conversation)))
         let people = users.mapValues(\.personName.displayName)
         let summary = try await summaries([row], users: users)[0]
-        let attachments = try await AttachmentService.list(messages: messages.compactMap(\.id), on: store.db)
+        let attachments = try await store.attachments(messages: messages.compactMap(\.id))
         let patient = PersonResponse(id: row.patientID, name: people[row.patientID] ?? "")
 
         let messageResponses = messages.map {
@@ -114,7 +114,7 @@ struct ConversationPresenter {
     /// One message, as a send answers with it: two small queries rather than re-reading the conversation.
     func message(_ message: Message, patient patientID: UUID) async throws -> MessageResponse {
         let people = try await names([message.$author.id, patientID])
-        let attachments = try await AttachmentService.list(messages: [message.id!], on: store.db)
+        let attachments = try await store.attachments(messages: [message.id!])
         return Self.response(
             message, people: people, patient: PersonResponse(id: patientID, name: people[patientID] ?? ""),
             attachments: attachments[message.id!] ?? [])

@@ -131,7 +131,7 @@ struct Drafts {
 
     private func responses(_ drafts: [Draft]) async throws -> [DraftResponse] {
         let recipients = try await directory.describe(Set(drafts.compactMap(\.recipient)))
-        let attachments = try await AttachmentService.list(drafts: drafts.compactMap(\.id), on: store.db)
+        let attachments = try await store.attachments(drafts: drafts.compactMap(\.id))
         let titles = try await store.titles(of: Set(drafts.compactMap(\.$conversation.id)))
         return drafts.map { draft in
             let recipient = draft.recipient.flatMap { recipient in
