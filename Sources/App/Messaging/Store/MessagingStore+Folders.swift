@@ -54,6 +54,13 @@ extension MessagingStore {
     func folder(_ folder: Folder, patient: UUID?, after cursor: PageCursor?, limit: Int) async throws
         -> Page<VisibleConversation>
     {
+        let rows = try await sql.raw(folderQuery(folder, patient: patient, after: cursor, limit: limit)).all()
+        let items = try rows.prefix(limit).compactMap { try VisibleConversation($0, actor: scope.actor) }
+        return Page(items: items, hasMore: rows.count > limit)
+    }
+
+    /// The statement of `folder`, one more row than the page to tell whether another follows.
+    func folderQuery(_ folder: Folder, patient: UUID?, after cursor: PageCursor?, limit: Int) -> SQLQueryString {
         var query: SQLQueryString = """
             SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
             WHERE \(scope.visible(patient: patient))
@@ -73,9 +80,7 @@ extension MessagingStore {
                 """
         }
         query += " ORDER BY conversations.last_message_at DESC, conversations.id DESC LIMIT \(literal: limit + 1)"
-        let rows = try await sql.raw(query).all()
-        let items = try rows.prefix(limit).compactMap { try VisibleConversation($0, actor: scope.actor) }
-        return Page(items: items, hasMore: rows.count > limit)
+        return query
     }
 
     /// Conversations with something unread from the other side: in the Inbox (the number on the Messages link) and in

@@ -76,6 +76,15 @@ extension MessagingStore {
     func inBasket(_ filter: InBasketFilter, today: CalendarDate, after cursor: PageCursor?, limit: Int) async throws
         -> Page<VisibleConversation>
     {
+        let rows = try await sql.raw(inBasketQuery(filter, today: today, after: cursor, limit: limit)).all()
+        let items = try rows.prefix(limit).compactMap { try VisibleConversation($0, actor: scope.actor) }
+        return Page(items: items, hasMore: rows.count > limit)
+    }
+
+    /// The statement of `inBasket`, one more row than the page to tell whether another follows.
+    func inBasketQuery(_ filter: InBasketFilter, today: CalendarDate, after cursor: PageCursor?, limit: Int)
+        -> SQLQueryString
+    {
         let overdue: SQLQueryString = "(CASE WHEN \(overdueSQL(today: today)) THEN 1 ELSE 0 END)"
         var query: SQLQueryString = """
             SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
@@ -93,9 +102,7 @@ extension MessagingStore {
              ORDER BY \(overdue) DESC, conversations.last_message_at DESC, conversations.id DESC \
             LIMIT \(literal: limit + 1)
             """
-        let rows = try await sql.raw(query).all()
-        let items = try rows.prefix(limit).compactMap { try VisibleConversation($0, actor: scope.actor) }
-        return Page(items: items, hasMore: rows.count > limit)
+        return query
     }
 
     /// How many conversations each filter holds, all in one statement.

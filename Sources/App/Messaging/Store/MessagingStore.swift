@@ -53,15 +53,17 @@ struct MessagingStore: Sendable {
     /// exists.
     func conversation(_ id: UUID) async throws -> VisibleConversation {
         guard
-            let row = try await sql.raw(
-                """
-                SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
-                WHERE conversations.id = \(bind: id) AND \(scope.visible())
-                """
-            ).first(),
+            let row = try await sql.raw(conversationQuery(id)).first(),
             let visible = try VisibleConversation(row, actor: scope.actor)
         else { throw MessagingError.notFound }
         return visible
+    }
+
+    func conversationQuery(_ id: UUID) -> SQLQueryString {
+        """
+        SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
+        WHERE conversations.id = \(bind: id) AND \(scope.visible())
+        """
     }
 
     /// A message this user sent with an idempotency key, if any.
@@ -74,14 +76,14 @@ struct MessagingStore: Sendable {
 
     /// The latest `limit` messages of a conversation up to `upTo`, and before `before` when paging back, oldest first.
     func messages(in id: UUID, upTo last: Int, before: Int?, limit: Int) async throws -> [Message] {
-        let ceiling = min(last, (before ?? Int.max) - 1)
-        return try await db.models(
-            Message.self,
-            """
-            SELECT * FROM messages WHERE conversation_id = \(bind: id) AND seq <= \(bind: ceiling) \
-            ORDER BY seq DESC LIMIT \(literal: limit)
-            """
-        ).reversed()
+        try await db.models(Message.self, messagesQuery(in: id, upTo: last, before: before, limit: limit)).reversed()
+    }
+
+    func messagesQuery(in id: UUID, upTo last: Int, before: Int?, limit: Int) -> SQLQueryString {
+        """
+        SELECT * FROM messages WHERE conversation_id = \(bind: id) \
+        AND seq <= \(bind: min(last, (before ?? Int.max) - 1)) ORDER BY seq DESC LIMIT \(literal: limit)
+        """
     }
 
     /// The changes of details made since `since` (all when nil).
