@@ -48,9 +48,9 @@ import Vapor
             #expect(seqs == [2, 3])
             let row = try await chen.conversation(id).conversation
             #expect((row.lastMessageSeq, row.lastPatientSeq, row.lastCareTeamSeq) == (3, 1, 3))
-            #expect(try await chen.messages(in: id, upTo: 3, before: nil, limit: 2).map(\.seq) == [2, 3])
-            #expect(try await chen.messages(in: id, upTo: 3, before: 2, limit: 2).map(\.seq) == [1])
-            #expect(try await chen.messages(in: id, upTo: 2, before: nil, limit: 50).map(\.seq) == [1, 2])
+            #expect(try await chen.messages(in: id, upTo: 3, limit: 2).map(\.seq) == [2, 3])
+            #expect(try await chen.messages(in: id, upTo: 1, limit: 2).map(\.seq) == [1])
+            #expect(try await chen.messages(in: id, upTo: 2, limit: 50).map(\.seq) == [1, 2])
         }
     }
 

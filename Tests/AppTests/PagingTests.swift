@@ -85,11 +85,22 @@ import Vapor
     }
 
     @Test func openingALongConversationShowsTheLatestFiftyAndPagesBack() async throws {
-        try await withDemoAPI { demo in
+        let clock = ManualClock(Self.monday)
+        try await withDemoAPI(clock: clock) { demo in
             let alex = try await demo.client("alex")
             let chen = try await demo.client("mchen")
             let id = try await alex.start(demo.ids.start("General Message", to: demo.ids.provider("mchen"), body: "1"))
-            for n in 2...60 { _ = try await (n % 2 == 0 ? chen : alex).reply(id, "\(n)") }
+            for n in 2...60 {
+                clock.advance(by: 1)
+                _ = try await (n % 2 == 0 ? chen : alex).reply(id, "\(n)")
+                if n == 10 {
+                    // A change of details between messages 10 and 11 is shown once, on the earlier page.
+                    clock.advance(by: 1)
+                    let edit = try await alex.send(
+                        .PATCH, "/conversations/\(id)", json: ["subject": "Knee"], headers: ["If-Match": "\"1\""])
+                    #expect(edit.status == .ok)
+                }
+            }
 
             let latest: ConversationResponse = try await alex.get("/conversations/\(id)").decode()
             #expect(latest.messages.map(\.seq) == Array(11...60))
@@ -98,6 +109,8 @@ import Vapor
             let earlier: ConversationResponse = try await alex.get("/conversations/\(id)?before=11").decode()
             #expect(earlier.messages.map(\.seq) == Array(1...10))
             #expect(earlier.earlierBefore == nil)
+            #expect(earlier.events.map(\.field) == ["subject"])
+            #expect(latest.events.isEmpty)
             #expect(try await alex.get("/conversations/\(id)?before=abc").status == .unprocessableEntity)
 
             try await demo.browser.signIn("alex")

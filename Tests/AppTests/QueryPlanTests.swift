@@ -45,8 +45,8 @@ extension Tag {
             }
             let patient = try await world.store(as: alex)
             statements += [
-                ("latest messages", patient, patient.messagesQuery(in: id, upTo: 60, before: nil, limit: 50)),
-                ("earlier messages", patient, patient.messagesQuery(in: id, upTo: 60, before: 11, limit: 50)),
+                ("latest messages", patient, patient.messagesQuery(in: id, upTo: 60, limit: 50)),
+                ("earlier messages", patient, patient.messagesQuery(in: id, upTo: 11, limit: 51)),
                 (
                     "recipient search: the patient's care relationships", patient,
                     "SELECT * FROM care_relationships WHERE patient_id = \(bind: alex)"

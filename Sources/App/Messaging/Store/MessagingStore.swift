@@ -74,15 +74,15 @@ struct MessagingStore: Sendable {
         ).first
     }
 
-    /// The latest `limit` messages of a conversation up to `upTo`, and before `before` when paging back, oldest first.
-    func messages(in id: UUID, upTo last: Int, before: Int?, limit: Int) async throws -> [Message] {
-        try await db.models(Message.self, messagesQuery(in: id, upTo: last, before: before, limit: limit)).reversed()
+    /// The `limit` messages of a conversation up to number `last`, oldest first.
+    func messages(in id: UUID, upTo last: Int, limit: Int) async throws -> [Message] {
+        try await db.models(Message.self, messagesQuery(in: id, upTo: last, limit: limit)).reversed()
     }
 
-    func messagesQuery(in id: UUID, upTo last: Int, before: Int?, limit: Int) -> SQLQueryString {
+    func messagesQuery(in id: UUID, upTo last: Int, limit: Int) -> SQLQueryString {
         """
-        SELECT * FROM messages WHERE conversation_id = \(bind: id) \
-        AND seq <= \(bind: min(last, (before ?? Int.max) - 1)) ORDER BY seq DESC LIMIT \(literal: limit)
+        SELECT * FROM messages WHERE conversation_id = \(bind: id) AND seq <= \(bind: last) \
+        ORDER BY seq DESC LIMIT \(literal: limit)
         """
     }
 

@@ -68,15 +68,18 @@ struct ConversationPresenter {
     /// of details made over the same span, and what the actor's side is told about replies.
     func detail(_ row: VisibleConversation, upTo last: Int, before: Int?) async throws -> ConversationResponse {
         let conversation = row.conversation
-        let messages = try await store.messages(
-            in: row.id, upTo: last, before: before, limit: Self.messagesPerPage)
+        // Paging back, the page reads one message more: the first of the later page, where its span of time ends.
+        let pagingBack = before.map { $0 <= last } ?? false
+        var messages = try await store.messages(
+            in: row.id, upTo: pagingBack ? before! : last, limit: Self.messagesPerPage + (pagingBack ? 1 : 0))
+        let end = pagingBack ? messages.popLast()?.createdAt : nil
         let earlier = messages.first.map { $0.seq > 1 } ?? false
-        let later = before.map { $0 <= last } ?? false
-        // The events over the span shown: from its first message (from the start on the first page) to its last (to
-        // now on the latest page). The events of one edit share a time; they are listed in the form's order.
+        // The changes of details made over the span shown: from its first message (from the start on the first page)
+        // up to the first message of the next page (to now on the latest). The events of one edit share a time; they
+        // are listed in the form's order.
         let order = ConversationEvent.Detail.allCases
         let events = try await store.events(in: row.id, since: earlier ? messages.first?.createdAt : nil).filter {
-            later ? $0.createdAt <= (messages.last?.createdAt ?? $0.createdAt) : true
+            event in end.map { event.createdAt < $0 } ?? true
         }.sorted {
             ($0.createdAt, order.firstIndex(of: $0.field)!) < ($1.createdAt, order.firstIndex(of: $1.field)!)
         }
