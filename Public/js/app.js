@@ -6,8 +6,25 @@
   document.documentElement.classList.add("js");
 
   // Drop-downs that switch a view (folder, "Viewing:") submit as soon as they change.
+  // A choice made with the mouse applies at once. With the keyboard, the arrow keys only move through the options
+  // (changing on every arrow would switch a proxy into another person's messages on the way to the one they want):
+  // the form's button appears, and Enter or the button applies the choice.
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+    var byKeyboard = false;
+    select.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        select.form.submit();
+      } else {
+        byKeyboard = true;
+      }
+    });
+    select.addEventListener("pointerdown", function () { byKeyboard = false; });
+    select.addEventListener("change", function () {
+      if (!byKeyboard) { select.form.submit(); return; }
+      var button = select.form.querySelector("button.js-hidden");
+      if (button) button.classList.remove("js-hidden");
+    });
   });
 
   // ---- Rich text: the editor edits a document, never raw HTML ------------------------------------------------

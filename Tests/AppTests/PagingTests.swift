@@ -120,6 +120,8 @@ import Vapor
             let back = try await demo.browser.get("/messages/\(id)?before=11")
             #expect(back.body.contains(">10</p>"))
             #expect(!back.body.contains("Show earlier messages"))
+            #expect(back.body.contains(#"<a href="/messages/\#(id.uuidString)">Show the latest messages</a>"#))
+            #expect(!page.body.contains("Show the latest messages"))
         }
     }
 }

@@ -313,3 +313,23 @@ def test_a_reply_can_carry_an_attachment(browser, tmp_path):
     browser.button("Send").click()
     wait_for(browser, lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, ".timeline .message")) == 2)
     assert "photo.png" in browser.driver.find_elements(By.CSS_SELECTOR, ".timeline .message")[1].text
+
+
+def test_the_keyboard_moves_through_viewing_without_switching_until_enter(browser):
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.expected_conditions import staleness_of
+
+    browser.sign_in("jordan")
+    browser.go("/messages")
+    select = browser.labelled("Viewing:")
+    before = Select(select).first_selected_option.get_attribute("value")
+    select.send_keys(Keys.ARROW_DOWN)
+    time.sleep(0.5)
+    # Still the same page: the arrow only moved the choice, and the Switch button is offered.
+    assert Select(select).first_selected_option.get_attribute("value") != before
+    assert browser.button("Switch").is_displayed()
+    chosen = Select(select).first_selected_option.get_attribute("value")
+    page = browser.driver.find_element(By.TAG_NAME, "html")
+    select.send_keys(Keys.ENTER)
+    WebDriverWait(browser.driver, 10).until(staleness_of(page))
+    assert Select(browser.labelled("Viewing:")).first_selected_option.get_attribute("value") == chosen

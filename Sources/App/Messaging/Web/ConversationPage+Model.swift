@@ -57,6 +57,8 @@ extension ConversationPage {
             recipient: summary.recipient.name, messageType: summary.messageType, confidential: summary.confidential,
             canEdit: ConversationRules.canEditDetails(context.actor, opened.row.facts), items: items.map(\.1),
             earlierHref: detail.earlierBefore.map { "/messages/\(summary.id.uuidString)?before=\($0)" },
+            latestHref: (detail.messages.last?.seq ?? 0) < opened.row.conversation.lastMessageSeq
+                ? "/messages/\(summary.id.uuidString)" : nil,
             expectedReplyNotice: detail.expectedReplyNotice, justSent: justSent,
             replyText: form?.bodyText ?? replyDraft?.body?.plainText ?? "",
             replyJSON: form.map { $0.bodyJson ?? "" } ?? replyDraft?.body?.json ?? "",

@@ -205,6 +205,8 @@ struct ConversationPage: Encodable {
     let items: [TimelineItemModel]
     /// "Show earlier messages", when the first message is not shown.
     let earlierHref: String?
+    /// "Show the latest messages", on an earlier page.
+    let latestHref: String?
     let expectedReplyNotice: String?
     let justSent: Bool
     let replyText: String
