@@ -83,7 +83,7 @@ struct AttachmentService {
             guard let conversationID = try await messaging.conversationID(ofMessage: messageID) else {
                 throw MessagingError.notFound
             }
-            patient = try await messaging.conversation(conversationID).patientID
+            patient = try await messaging.conversation(conversationID, withState: false).patientID
         } else if let draftID = attachment.$draft.id {
             patient = try await messaging.draft(draftID).$patient.id
         } else {
@@ -107,7 +107,7 @@ struct AttachmentService {
     private func checkTypeAllowsAttachments(_ draft: Draft) async throws {
         let typeID: UUID?
         if let conversationID = draft.$conversation.id {
-            typeID = try await messaging.conversation(conversationID).conversation.$messageType.id
+            typeID = try await messaging.conversation(conversationID, withState: false).conversation.$messageType.id
         } else {
             typeID = draft.$messageType.id
         }

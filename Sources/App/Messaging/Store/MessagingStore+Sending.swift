@@ -114,26 +114,36 @@ extension MessagingStore {
     /// that message's number. A care-team member's read is also the patient's "Read by care team". The conversation
     /// row is touched first, then the read state, as every write path does.
     func markRead(_ id: UUID, byCareTeam: Bool) async throws -> Int {
-        let now = context.now
-        let latest: SQLQueryString =
-            byCareTeam
-            ? """
-            UPDATE conversations SET care_team_read_at = \(bind: now), care_team_read_seq = last_message_seq \
-            WHERE id = \(bind: id) RETURNING last_message_seq
-            """
-            : "SELECT last_message_seq FROM conversations WHERE id = \(bind: id)"
-        guard let seq = try await sql.raw(latest).first()?.decode(column: "last_message_seq", as: Int.self) else {
-            throw MessagingError.notFound
+        if byCareTeam {
+            guard
+                let seq = try await sql.raw(
+                    """
+                    UPDATE conversations SET care_team_read_at = \(bind: context.now), \
+                    care_team_read_seq = last_message_seq WHERE id = \(bind: id) RETURNING last_message_seq
+                    """
+                ).first()?.decode(column: "last_message_seq", as: Int.self)
+            else { throw MessagingError.notFound }
+            try await upsertRead(id, seq: "\(bind: seq)")
+            return seq
         }
+        // The patient side reads the conversation's latest number in the statement that records it.
+        let latest: SQLQueryString = "(SELECT last_message_seq FROM conversations WHERE id = \(bind: id))"
+        guard let seq = try await upsertRead(id, seq: latest) else { throw MessagingError.notFound }
+        return seq
+    }
+
+    /// Sets the actor's read state to `seq` (never lower than it was), and answers with what it now is.
+    @discardableResult
+    private func upsertRead(_ id: UUID, seq: SQLQueryString) async throws -> Int? {
         try await sql.raw(
             """
             INSERT INTO conversation_states (id, conversation_id, user_id, last_read_at, last_read_seq) \
-            VALUES (\(bind: UUID()), \(bind: id), \(bind: scope.userID), \(bind: now), \(bind: seq)) \
+            VALUES (\(bind: UUID()), \(bind: id), \(bind: scope.userID), \(bind: context.now), \(seq)) \
             ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_at = excluded.last_read_at, \
-            last_read_seq = \(greatest("conversation_states.last_read_seq", "excluded.last_read_seq"))
+            last_read_seq = \(greatest("conversation_states.last_read_seq", "excluded.last_read_seq")) \
+            RETURNING last_read_seq
             """
-        ).run()
-        return seq
+        ).first()?.decode(column: "last_read_seq", as: Int.self)
     }
 
     /// Files the conversation away for the actor, up to its latest message, or brings it back.

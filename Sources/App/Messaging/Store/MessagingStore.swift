@@ -49,21 +49,22 @@ struct MessagingStore: Sendable {
         """
     }
 
-    /// The conversation if the actor may see it, with their side and state of it; otherwise 404, whether or not it
-    /// exists.
-    func conversation(_ id: UUID) async throws -> VisibleConversation {
+    /// The conversation if the actor may see it, with their side and (`withState`) their own state of it; otherwise
+    /// 404, whether or not it exists. A change does not need the state, which costs a join.
+    func conversation(_ id: UUID, withState: Bool = true) async throws -> VisibleConversation {
         guard
-            let row = try await sql.raw(conversationQuery(id)).first(),
+            let row = try await sql.raw(conversationQuery(id, withState: withState)).first(),
             let visible = try VisibleConversation(row, actor: scope.actor)
         else { throw MessagingError.notFound }
         return visible
     }
 
-    func conversationQuery(_ id: UUID) -> SQLQueryString {
-        """
-        SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
-        WHERE conversations.id = \(bind: id) AND \(scope.visible())
-        """
+    func conversationQuery(_ id: UUID, withState: Bool = true) -> SQLQueryString {
+        let state: SQLQueryString =
+            withState
+            ? "\(stateColumns) FROM conversations \(scope.joinState)"
+            : "0 AS state_unread, 0 AS state_archived FROM conversations"
+        return "SELECT conversations.*, \(state) WHERE conversations.id = \(bind: id) AND \(scope.visible())"
     }
 
     /// A message this user sent with an idempotency key, if any.

@@ -94,7 +94,7 @@ struct CareTeamWork {
     }
 
     private func workable(_ id: UUID) async throws -> VisibleConversation {
-        let row = try await store.conversation(id)
+        let row = try await store.conversation(id, withState: false)
         guard ConversationRules.canWork(context.actor, row.facts) else { throw MessagingError.forbidden }
         return row
     }

@@ -90,7 +90,7 @@ struct Drafts {
         let patient = existing?.$patient.id ?? input.patientId ?? context.userID
         let conversation = existing?.$conversation.id ?? input.conversationId
         if let conversation {
-            _ = try await store.conversation(conversation)
+            _ = try await store.conversation(conversation, withState: false)
         } else if !ConversationRules.canStart(context.actor, for: UserID(patient)) {
             throw MessagingError.notFound
         }

@@ -39,7 +39,7 @@ struct EditDetails {
     /// Edits a conversation's details, refusing a stale `version` (409) rather than overwriting someone else's edit.
     /// Each changed field becomes an event in the conversation.
     func edit(_ id: UUID, version: Int?, _ input: EditInput) async throws -> ConversationResponse {
-        let row = try await store.conversation(id)
+        let row = try await store.conversation(id, withState: false)
         let conversation = row.conversation
         let actor = context.actor
         guard ConversationRules.canEditDetails(actor, row.facts) else { throw MessagingError.forbidden }

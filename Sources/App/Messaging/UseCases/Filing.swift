@@ -7,7 +7,7 @@ struct Filing {
     let store: MessagingStore
 
     func archive(_ id: UUID, _ archived: Bool) async throws {
-        let row = try await store.conversation(id)
+        let row = try await store.conversation(id, withState: false)
         guard ConversationRules.canArchive(store.context.actor, row.facts) else { throw MessagingError.notFound }
         try await store.write { store in try await store.setArchived(id, archived) }
     }

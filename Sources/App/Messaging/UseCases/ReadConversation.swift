@@ -47,7 +47,7 @@ struct ReadConversation {
 
     /// Marks read without opening: the API's `POST /conversations/{id}/read`.
     func markRead(_ id: UUID) async throws {
-        let row = try await store.conversation(id)
+        let row = try await store.conversation(id, withState: false)
         let byCareTeam = row.side == .careTeam
         _ = try await store.write { store in try await store.markRead(id, byCareTeam: byCareTeam) }
     }

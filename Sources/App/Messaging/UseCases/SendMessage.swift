@@ -132,7 +132,7 @@ struct SendMessage {
     /// Adds a reply to a conversation the actor may see.
     func reply(to conversationID: UUID, body: MessageBodyInput?, idempotencyKey: String?) async throws -> Sent {
         let key = try Self.check(idempotencyKey)
-        let row = try await store.conversation(conversationID)
+        let row = try await store.conversation(conversationID, withState: false)
         if let key, let sent = try await alreadySent(key) {
             guard sent.conversationID == conversationID else { throw MessagingError.idempotencyKeyInvalid }
             return sent
@@ -176,7 +176,7 @@ struct SendMessage {
         let claim = DraftClaim(id: id, version: draft.version)
         do {
             if let conversationID = draft.$conversation.id {
-                let row = try await store.conversation(conversationID)
+                let row = try await store.conversation(conversationID, withState: false)
                 try await checkCanReply(row)
                 guard let body else { throw MessagingError.nothingToSend }
                 return try await reply(to: row, body.validated(), key: key, draft: claim)
@@ -213,7 +213,7 @@ struct SendMessage {
 
     private func alreadySent(_ key: String) async throws -> Sent? {
         guard let message = try await store.message(sentWithKey: key) else { return nil }
-        let conversation = try await store.conversation(message.$conversation.id)
+        let conversation = try await store.conversation(message.$conversation.id, withState: false)
         return Sent(
             conversationID: conversation.id, patientID: conversation.patientID, message: message, created: false)
     }
