@@ -65,12 +65,16 @@ struct AddSequencesToMessaging: AsyncMigration {
             WHERE conversations.id = conversation_states.conversation_id) WHERE archived_at IS NOT NULL
             """
         ).run()
-        // A conversation's messages in order, and no number twice.
+        // A conversation's messages in order, and no number twice. It replaces the index by time, which nothing reads
+        // any more and every insert had to keep up.
         try await sql.create(index: "messages_conversation_id_seq_idx").on("messages").column("conversation_id")
             .column("seq").unique().run()
+        try await sql.drop(index: "messages_conversation_id_created_at_idx").run()
     }
 
     func revert(on database: any Database) async throws {
+        try await database.sql().create(index: "messages_conversation_id_created_at_idx").on("messages")
+            .column("conversation_id").column("created_at").run()
         try await database.sql().drop(index: "messages_conversation_id_seq_idx").run()
         try await database.schema("messages").deleteField("seq").update()
         for column in Self.conversationColumns + ["started_side"] {
