@@ -40,7 +40,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware = Middlewares()
     // Last resort only: ErrorPageMiddleware answers every error it can render.
     app.middleware.use(ErrorMiddleware.default(environment: .production))
-    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(strictTransportSecurity: config.secureCookies))
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 

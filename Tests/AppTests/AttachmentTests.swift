@@ -60,7 +60,7 @@ import Vapor
                 download.headers.first(name: .contentDisposition)
                     == "attachment; filename=\"lab results.pdf\"; filename*=UTF-8''lab%20results.pdf")
             #expect(download.headers.first(name: "X-Content-Type-Options") == "nosniff")
-            #expect(download.headers.first(name: "Content-Security-Policy") == "sandbox")
+            #expect(download.headers.first(name: "Content-Security-Policy") == "default-src 'none'; sandbox")
             #expect(download.headers.first(name: .cacheControl) == "no-store")
             let actions = try await AuditEvent.query(on: world.app.db).all(\.$action)
             #expect(actions.contains("attachment.upload") && actions.contains("attachment.download"))

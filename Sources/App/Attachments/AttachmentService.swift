@@ -74,20 +74,16 @@ struct AttachmentService {
 
     /// The attachment and its content, if the actor may see the conversation or draft it belongs to. Audited.
     func download(_ id: UUID) async throws -> (attachment: Attachment, content: Data) {
-        guard
-            let attachment = try await Attachment.query(on: messaging.db).filter(\.$id == id)
-                .filter(\.$organization.$id == context.organization.id).first()
-        else { throw MessagingError.notFound }
+        let attachment: Attachment
         let patient: UUID
-        if let messageID = attachment.$message.id {
-            guard let conversationID = try await messaging.conversationID(ofMessage: messageID) else {
-                throw MessagingError.notFound
+        do {
+            (attachment, patient) = try await downloadable(id)
+        } catch let error as MessagingError where error == .notFound {
+            // A refused attempt is audited like a granted one: asking for files one may not see is worth knowing.
+            try await messaging.write { store in
+                try await store.audit("attachment.download", "attachment", id, outcome: "refused")
             }
-            patient = try await messaging.conversation(conversationID, withState: false).patientID
-        } else if let draftID = attachment.$draft.id {
-            patient = try await messaging.draft(draftID).$patient.id
-        } else {
-            throw MessagingError.notFound
+            throw error
         }
         let content: Data
         do {
@@ -102,6 +98,22 @@ struct AttachmentService {
             try await store.audit("attachment.download", "attachment", id, actingFor: patient)
         }
         return (attachment, content)
+    }
+
+    /// The attachment and the patient it is about, if the actor may see the conversation or draft it belongs to.
+    private func downloadable(_ id: UUID) async throws -> (Attachment, UUID) {
+        guard
+            let attachment = try await Attachment.query(on: messaging.db).filter(\.$id == id)
+                .filter(\.$organization.$id == context.organization.id).first()
+        else { throw MessagingError.notFound }
+        if let messageID = attachment.$message.id {
+            guard let conversationID = try await messaging.conversationID(ofMessage: messageID) else {
+                throw MessagingError.notFound
+            }
+            return (attachment, try await messaging.conversation(conversationID, withState: false).patientID)
+        }
+        guard let draftID = attachment.$draft.id else { throw MessagingError.notFound }
+        return (attachment, try await messaging.draft(draftID).$patient.id)
     }
 
     private func checkTypeAllowsAttachments(_ draft: Draft) async throws {

@@ -22,8 +22,8 @@ struct AttachmentsAPIController: RouteCollection {
         return .noContent
     }
 
-    /// Always a download, never shown in the page: `attachment` disposition, no sniffing, and a sandbox so even a
-    /// browser that opened it could run nothing.
+    /// Always a download, never shown in the page: `attachment` disposition, no sniffing, a policy that loads and runs
+    /// nothing, and readable by this site only (no other site may embed it).
     @Sendable func download(request: Request) async throws -> Response {
         let (attachment, content) = try await request.attachments().download(try request.uuidParameter("attachmentID"))
         let response = Response(status: .ok, body: .init(data: content))
@@ -31,7 +31,8 @@ struct AttachmentsAPIController: RouteCollection {
         response.headers.replaceOrAdd(name: .contentDisposition, value: Self.disposition(attachment.filename))
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
+        response.headers.replaceOrAdd(name: "Cross-Origin-Resource-Policy", value: "same-origin")
         return response
     }
 

@@ -65,14 +65,16 @@ struct MessagingContext: Sendable {
         AuditContext(organizationID: user.organizationID, actorID: user.id, actingForID: nil, address: address)
     }
 
-    func audit(_ action: String, _ recordType: String, _ recordID: UUID?, actingFor patient: UUID?, on db: any Database)
-        async throws
-    {
+    func audit(
+        _ action: String, _ recordType: String, _ recordID: UUID?, actingFor patient: UUID?,
+        outcome: String = "success", on db: any Database
+    ) async throws {
         let context = AuditContext(
             organizationID: user.organizationID, actorID: user.id, actingForID: patient == user.id ? nil : patient,
             address: address)
         try await AuditLog.append(
-            AuditEntry(action: action, recordType: recordType, recordID: recordID), context: context, at: now, on: db)
+            AuditEntry(action: action, recordType: recordType, recordID: recordID, outcome: outcome), context: context,
+            at: now, on: db)
     }
 }
 

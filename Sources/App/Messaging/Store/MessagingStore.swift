@@ -30,8 +30,11 @@ struct MessagingStore: Sendable {
     }
 
     /// Appends an audit event for the acting user, in this store's transaction.
-    func audit(_ action: String, _ recordType: String, _ recordID: UUID?, actingFor patient: UUID) async throws {
-        try await context.audit(action, recordType, recordID, actingFor: patient, on: db)
+    func audit(
+        _ action: String, _ recordType: String, _ recordID: UUID?, actingFor patient: UUID? = nil,
+        outcome: String = "success"
+    ) async throws {
+        try await context.audit(action, recordType, recordID, actingFor: patient, outcome: outcome, on: db)
     }
 
     /// The larger of two values: `MAX(a, b)` on SQLite, `GREATEST(a, b)` on PostgreSQL.
