@@ -62,3 +62,19 @@ import Vapor
         }
     }
 }
+
+/// Bad paging parameters are refused with the field named, never taken as the default (issue 12, item 9).
+@Suite struct PagingParameterTests {
+    @Test(arguments: ["abc", "2.5", "1e3", "99999999999999999999", "0", "101", "-1"])
+    func aLimitThatIsNotAWholeNumberFromOneToAHundredIsRefused(limit: String) async throws {
+        try await withDemoAPI { demo in
+            let alex = try await demo.client("alex")
+            let torres = try await demo.client("ntorres")
+            for (client, path) in [(alex, "/conversations"), (alex, "/drafts"), (torres, "/in-basket")] {
+                let reply = try await client.get("\(path)?limit=\(limit)")
+                #expect(reply.status == .unprocessableEntity, "\(path)")
+                #expect(reply.json["field"] as? String == "limit", "\(path)")
+            }
+        }
+    }
+}
