@@ -354,3 +354,37 @@ import Vapor
         }
     }
 }
+
+/// An Idempotency-Key names one request: the same key with a different request is refused, not answered with the
+/// first message (which would lose the second without a word). Issue 12, item 6.
+@Suite struct IdempotencyKeyReuseTests {
+    @Test func theSameKeyWithAnotherBodyIsRefusedAndTheSameBodyIsARetry() async throws {
+        try await withDemoAPI { demo in
+            let alex = try await demo.client("alex")
+            let start = demo.ids.start("General Message", to: demo.ids.provider("mchen"), body: "First")
+            let first = try await alex.send(.POST, "/conversations", json: start, headers: ["Idempotency-Key": "k-1"])
+            #expect(first.status == .created)
+            let retry = try await alex.send(.POST, "/conversations", json: start, headers: ["Idempotency-Key": "k-1"])
+            #expect(retry.status == .ok)
+            var other = start
+            other["body"] = "Second, different"
+            let reused = try await alex.send(.POST, "/conversations", json: other, headers: ["Idempotency-Key": "k-1"])
+            #expect(reused.status == .unprocessableEntity)
+            #expect(reused.json["code"] as? String == "idempotency_key_reused")
+
+            let id = try first.decode(ConversationResponse.self).conversation.id
+            let reply = ["body": "A reply"]
+            let sent = try await alex.send(
+                .POST, "/conversations/\(id)/messages", json: reply, headers: ["Idempotency-Key": "r-1"])
+            #expect(sent.status == .created)
+            let again = try await alex.send(
+                .POST, "/conversations/\(id)/messages", json: reply, headers: ["Idempotency-Key": "r-1"])
+            #expect(again.status == .ok)
+            let changed = try await alex.send(
+                .POST, "/conversations/\(id)/messages", json: ["body": "Another"], headers: ["Idempotency-Key": "r-1"])
+            #expect(changed.status == .unprocessableEntity)
+            #expect(changed.json["code"] as? String == "idempotency_key_reused")
+            #expect(try await Message.query(on: demo.app.db).count() == 2)
+        }
+    }
+}

@@ -149,3 +149,34 @@ import Vapor
         }
     }
 }
+
+/// A New Message form sent, then changed with the browser's Back button and sent again, is not lost and not stuck: the
+/// page explains and offers a fresh send.
+@Suite struct ResentFormTests {
+    @Test func aChangedFormSentAgainIsExplainedAndCanBeSentAsANewMessage() async throws {
+        try await withDemoAPI { demo in
+            let browser = demo.browser
+            try await browser.signIn("alex")
+            _ = try await browser.get("/messages/new")
+            var fields = [
+                "message_type": demo.ids.types["General Message"]!.uuidString,
+                "recipient": "provider:\(demo.user("mchen").uuidString)", "subject": "Knee", "body_text": "First",
+                "send_key": "form-1", "action": "send",
+            ]
+            #expect(try await browser.post("/messages", fields).status == .seeOther)
+            fields["body_text"] = "Second, changed"
+            let again = try await browser.post("/messages", fields)
+            #expect(again.status == .unprocessableEntity)
+            #expect(again.body.contains("This form was already used to send a message."))
+            #expect(again.body.contains("Second, changed"))
+            #expect(!again.body.contains(#"value="form-1""#))
+            let key = try #require(
+                again.body.range(of: #"name="send_key" value="([^"]+)""#, options: .regularExpression).map {
+                    String(again.body[$0].dropFirst(#"name="send_key" value=""#.count).dropLast())
+                })
+            fields["send_key"] = key
+            #expect(try await browser.post("/messages", fields).status == .seeOther)
+            #expect(try await Message.query(on: demo.app.db).count() == 2)
+        }
+    }
+}

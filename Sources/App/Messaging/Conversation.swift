@@ -104,11 +104,13 @@ final class Message: Model, @unchecked Sendable {
     @OptionalField(key: "idempotency_key") var idempotencyKey: String?
     /// Its place in the conversation: 1, 2, 3… in the order the messages were committed.
     @Field(key: "seq") var seq: Int
+    /// SHA-256 of the request that sent it with an idempotency key: a retry must be the same request.
+    @OptionalField(key: "request_hash") var requestHash: String?
 
     /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
     /// list against reflection.
     var properties: [any AnyProperty] {
-        [$id, $conversation, $author, $side, $body, $bodyText, $createdAt, $idempotencyKey, $seq]
+        [$id, $conversation, $author, $side, $body, $bodyText, $createdAt, $idempotencyKey, $seq, $requestHash]
     }
 
     init() {}

@@ -60,6 +60,10 @@ struct MessagingError: AbortError, Equatable {
         .conflict, "already_done", "Someone has already marked this conversation Done. Reload to see it.")
     static let alreadyOpen = MessagingError(
         .conflict, "already_open", "Someone has already reopened this conversation. Reload to see it.")
+    static let idempotencyKeyReused = MessagingError(
+        .unprocessableEntity, "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different message. Use a new key for each message.",
+        field: "Idempotency-Key")
     static let nothingToSend = MessagingError(
         .unprocessableEntity, "body_required", "Enter a message before you send it.", field: "body")
 

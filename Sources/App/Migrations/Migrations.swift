@@ -25,5 +25,6 @@ enum CareboxMigrations {
         CreateAttachments(),
         AddCareTeamFieldsToConversations(),
         AddSequencesToMessaging(),
+        AddRequestHashToMessages(),
     ]
 }

@@ -21,6 +21,8 @@ struct NewMessage: Sendable {
     let side: ConversationSide
     let body: RichTextDocument
     let idempotencyKey: String?
+    /// With an idempotency key: the hash of the request, which a retry must match.
+    var requestHash: String? = nil
 }
 
 extension MessagingStore {
@@ -78,9 +80,9 @@ extension MessagingStore {
         try await sql.raw(
             """
             INSERT INTO messages (id, conversation_id, author_id, side, body, body_text, created_at, idempotency_key, \
-            seq) VALUES (\(bind: message.id), \(bind: message.conversationID), \(bind: scope.userID), \
+            seq, request_hash) VALUES (\(bind: message.id), \(bind: message.conversationID), \(bind: scope.userID), \
             \(bind: message.side.rawValue), \(bind: message.body.json), \(bind: message.body.plainText), \
-            \(bind: context.now), \(bind: message.idempotencyKey), \(bind: seq))
+            \(bind: context.now), \(bind: message.idempotencyKey), \(bind: seq), \(bind: message.requestHash))
             """
         ).run()
     }
@@ -97,6 +99,7 @@ extension MessagingStore {
         written.createdAt = context.now
         written.idempotencyKey = message.idempotencyKey
         written.seq = seq
+        written.requestHash = message.requestHash
         return written
     }
 

@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import Vapor
 
 /// Starting a conversation, replying, and sending a draft: one path for all three. Each send is checked against the
 /// rules for the acting user, is durable before it is answered, and happens once however often it is retried: with the
@@ -45,8 +46,9 @@ struct SendMessage {
 
     func start(_ input: StartInput, idempotencyKey: String?) async throws -> Sent {
         let key = try Self.check(idempotencyKey)
-        if let key, let sent = try await alreadySent(key) { return sent }
-        return try await start(try await validateStart(input), key: key, draft: nil)
+        let request = key.map { _ in Self.fingerprint(input) }
+        if let key, let sent = try await alreadySent(key, request: request) { return sent }
+        return try await start(try await validateStart(input), key: key, request: request, draft: nil)
     }
 
     /// A conversation checked against every rule, ready to be written.
@@ -108,15 +110,17 @@ struct SendMessage {
             confidential: false, body: try body.validated(), side: .careTeam)
     }
 
-    private func start(_ validated: ValidatedStart, key: String?, draft: DraftClaim?) async throws -> Sent {
+    private func start(_ validated: ValidatedStart, key: String?, request: String? = nil, draft: DraftClaim?)
+        async throws -> Sent
+    {
         let conversation = NewConversation(
             id: UUID(), patient: validated.patient, typeID: validated.typeID, recipient: validated.recipient,
             subject: validated.subject, confidential: validated.confidential, side: validated.side,
             expectedReplyBy: expectedReply)
         let message = NewMessage(
             id: UUID(), conversationID: conversation.id, side: validated.side, body: validated.body,
-            idempotencyKey: key)
-        return try await written(key: key) { store in
+            idempotencyKey: key, requestHash: request)
+        return try await written(key: key, request: request) { store in
             try await store.take(draft)
             try await store.insert(conversation, firstMessage: message)
             try await store.finish(draft, sentAs: message.id)
@@ -133,23 +137,25 @@ struct SendMessage {
     func reply(to conversationID: UUID, body: MessageBodyInput?, idempotencyKey: String?) async throws -> Sent {
         let key = try Self.check(idempotencyKey)
         let row = try await store.conversation(conversationID, withState: false)
-        if let key, let sent = try await alreadySent(key) {
+        let request = key.map { _ in Self.fingerprint(ReplyRequest(conversationId: conversationID, body: body)) }
+        if let key, let sent = try await alreadySent(key, request: request) {
             guard sent.conversationID == conversationID else { throw MessagingError.idempotencyKeyInvalid }
             return sent
         }
         try await checkCanReply(row)
         guard let body else { throw MessagingError.nothingToSend }
-        return try await reply(to: row, body.validated(), key: key, draft: nil)
+        return try await reply(to: row, body.validated(), key: key, request: request, draft: nil)
     }
 
-    private func reply(to row: VisibleConversation, _ body: RichTextDocument, key: String?, draft: DraftClaim?)
-        async throws -> Sent
-    {
+    private func reply(
+        to row: VisibleConversation, _ body: RichTextDocument, key: String?, request: String? = nil,
+        draft: DraftClaim?
+    ) async throws -> Sent {
         let message = NewMessage(
-            id: UUID(), conversationID: row.id, side: row.side, body: body, idempotencyKey: key)
+            id: UUID(), conversationID: row.id, side: row.side, body: body, idempotencyKey: key, requestHash: request)
         let patient = row.patientID
         let expectedReplyBy = expectedReply
-        return try await written(key: key) { store in
+        return try await written(key: key, request: request) { store in
             try await store.take(draft)
             let seq = try await store.append(message, expectedReplyBy: expectedReplyBy)
             try await store.finish(draft, sentAs: message.id)
@@ -198,21 +204,26 @@ struct SendMessage {
 
     /// Runs a send's write. When it fails on the idempotency key, a concurrent send with the same key won: answer with
     /// what that one made.
-    private func written(key: String?, _ work: @escaping @Sendable (MessagingStore) async throws -> Sent)
-        async throws -> Sent
-    {
+    private func written(
+        key: String?, request: String?, _ work: @escaping @Sendable (MessagingStore) async throws -> Sent
+    ) async throws -> Sent {
         do {
             return try await store.write(work)
         } catch {
             guard let key, (error as? any DatabaseError)?.isConstraintFailure == true,
-                let sent = try await alreadySent(key)
+                let sent = try await alreadySent(key, request: request)
             else { throw error }
             return sent
         }
     }
 
-    private func alreadySent(_ key: String) async throws -> Sent? {
+    /// What an earlier send with this key made, if any. The same key with a different request is refused: answering
+    /// with the first message would lose the second without a word.
+    private func alreadySent(_ key: String, request: String? = nil) async throws -> Sent? {
         guard let message = try await store.message(sentWithKey: key) else { return nil }
+        if let request, let first = message.requestHash, first != request {
+            throw MessagingError.idempotencyKeyReused
+        }
         let conversation = try await store.conversation(message.$conversation.id, withState: false)
         return Sent(
             conversationID: conversation.id, patientID: conversation.patientID, message: message, created: false)
@@ -220,6 +231,19 @@ struct SendMessage {
 
     private var expectedReply: CalendarDate {
         context.calendar.businessDays(context.organization.responseBusinessDays, after: context.now)
+    }
+
+    /// What a reply's request is, for its fingerprint.
+    private struct ReplyRequest: Encodable {
+        let conversationId: UUID
+        let body: MessageBodyInput?
+    }
+
+    /// SHA-256 of a request, in a stable form: the same request always gives the same text.
+    static func fingerprint(_ request: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return SHA256.hash(data: (try? encoder.encode(request)) ?? Data()).hex
     }
 
     static func check(_ key: String?) throws -> String? {

@@ -112,6 +112,11 @@ extension MessagesController {
                     to: draft.map { "/messages/new?draft=\($0.id.uuidString)" } ?? "/messages/new",
                     redirectType: .normal)
             }
+        } catch let error as MessagingError where error == .idempotencyKeyReused {
+            // The form was sent before and then changed (the browser's Back button): offer to send it as a new one.
+            form.sendKey = nil
+            return try await renderCompose(
+                request, reading, form: form, errors: ["body_text": Self.sentBeforeText], status: error.status)
         } catch let error as MessagingError where error.field != nil {
             return try await renderCompose(
                 request, reading, form: form, errors: [Self.formField(error.field!): error.message],
@@ -158,6 +163,9 @@ extension MessagesController {
         }
         return file == nil && form.removeAttachment == nil ? draft : try await drafts.get(draft.id)
     }
+
+    static let sentBeforeText =
+        "This form was already used to send a message. Check Sent, and press Send again to send this as a new message."
 
     /// The form's name for a service field.
     static func formField(_ field: String) -> String {

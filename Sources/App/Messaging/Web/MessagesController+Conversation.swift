@@ -25,6 +25,10 @@ extension MessagesController {
             guard let draft else { throw MessagingError.nothingToSend }
             _ = try await request.sendMessage().send(draft: draft.id, version: draft.version)
             return request.redirect(to: "/messages/\(id.uuidString)?sent=1", redirectType: .normal)
+        } catch let error as MessagingError where error == .idempotencyKeyReused {
+            form.sendKey = nil
+            return try await renderConversation(
+                request, form: form, errors: ["body_text": Self.sentBeforeText], status: error.status)
         } catch let error as MessagingError where error.field != nil {
             return try await renderConversation(
                 request, form: form, errors: [Self.formField(error.field!): error.message], status: error.status)
