@@ -50,6 +50,9 @@ struct MessagingError: AbortError, Equatable {
     /// Another send of the same draft took it first; the caller answers with what that send made.
     static let draftTaken = MessagingError(
         .conflict, "draft_already_sent", "This draft has already been sent. Reload to see the conversation.")
+    static let subjectLocked = MessagingError(
+        .unprocessableEntity, "subject_change_not_allowed",
+        "Only whoever started this conversation can change its subject.", field: "subject")
     static let recipientLocked = MessagingError(
         .unprocessableEntity, "recipient_change_not_allowed",
         "The recipient can't be changed once the care team has replied, or by someone who didn't start the conversation.",

@@ -50,9 +50,7 @@ struct EditDetails {
         let newConfidential = input.confidential ?? conversation.confidential
 
         if newSubject != conversation.subject && !ConversationRules.canChangeSubject(actor, row.facts) {
-            throw MessagingError(
-                .unprocessableEntity, "subject_change_not_allowed",
-                "Only whoever started this conversation can change its subject.", field: "subject")
+            throw MessagingError.subjectLocked
         }
         if newRecipient != conversation.recipient && !ConversationRules.canChangeRecipient(actor, row.facts) {
             throw MessagingError.recipientLocked
