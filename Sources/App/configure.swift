@@ -33,6 +33,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     // Uploads stream and set their own limits.
     app.routes.defaultMaxBodySize = "1mb"
 
+    ContentConfiguration.global = .carebox()
     app.views.use(.leaf)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.standInPasswordHash = try app.password.hash(SessionStore.newToken())
@@ -42,7 +43,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(ErrorMiddleware.default(environment: .production))
     app.middleware.use(SecurityHeadersMiddleware(strictTransportSecurity: config.secureCookies))
     app.middleware.use(ErrorPageMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(RequestLineMiddleware())
+    app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
     app.migrations.add(CareboxMigrations.all)
     app.asyncCommands.use(MigrateCommand(), as: "migrate")

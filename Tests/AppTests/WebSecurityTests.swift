@@ -33,6 +33,24 @@ import Vapor
         }
     }
 
+    /// Long paths answered 500 ("file name too long") to anyone; now no path is anything worse than 404 or 414.
+    @Test func aLongPathIsNotFoundOrTooLongNeverAnError() async throws {
+        try await withCarebox { app in
+            try await TestBrowser.open(app) { browser in
+                let long = String(repeating: "a", count: 256)
+                let digits = String(repeating: "7", count: 4_100)
+                for path in ["/\(long)", "/css/\(long)", "/js/\(long).js"] {
+                    #expect(try await browser.get(path).status == .notFound, "\(path.prefix(30))")
+                }
+                // Anonymous: asked to sign in before anything is looked up.
+                #expect(try await browser.get("/api/v1/conversations/\(digits)").status == .unauthorized)
+                let tooLong = try await browser.get("/messages?q=" + String(repeating: "b", count: 9_000))
+                #expect(tooLong.status == .uriTooLong)
+                #expect(try await browser.get("/css/app.css").status == .ok)
+            }
+        }
+    }
+
     /// A download may be read by no other site and run nothing; a refused one is audited like a granted one.
     @Test func downloadsAreSealedAndRefusedDownloadsAreAudited() async throws {
         try await withDemoAPI { demo in
