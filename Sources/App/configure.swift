@@ -15,12 +15,11 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
         try await SQLitePragmas.apply(on: app.db)
         app.writes = WriteSerializer(serialize: true)
     case .postgres(let url):
-        app.databases.use(
-            .postgres(
-                configuration: try SQLPostgresConfiguration(url: url),
-                maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop,
-                sqlLogLevel: .trace),
-            as: .psql)
+        // PostgresNIO's own pool, not AsyncKit's: after PostgreSQL restarts, AsyncKit's per-event-loop pools could
+        // keep counting connections that had died and leave requests on that loop timing out for good.
+        var client = try PostgresClient.Configuration(url: url)
+        client.options.maximumConnections = config.postgresConnectionsPerLoop * System.coreCount
+        app.databases.use(.postgres(configuration: client, sqlLogLevel: .trace, logger: app.logger), as: .psql)
         app.writes = WriteSerializer(serialize: false)
     }
 
@@ -44,6 +43,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(SecurityHeadersMiddleware(strictTransportSecurity: config.secureCookies))
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(RequestLineMiddleware())
+    app.middleware.use(RequestDeadlineMiddleware(deadline: .seconds(config.requestDeadlineSeconds)))
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
     app.migrations.add(CareboxMigrations.all)

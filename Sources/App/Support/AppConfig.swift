@@ -30,6 +30,8 @@ public struct AppConfig: Sendable {
     public var attachmentKey: [UInt8]
     /// PostgreSQL connections per event loop (one event loop per core).
     public var postgresConnectionsPerLoop: Int
+    /// How long a request (other than an upload) may take before it is answered 503 and left behind.
+    public var requestDeadlineSeconds: Int64 = 15
 
     public var secureCookies: Bool { publicURL.scheme == "https" }
 

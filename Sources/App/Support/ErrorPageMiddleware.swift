@@ -18,11 +18,24 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         let message: String
     }
 
+    /// Outages and a full disk are logged once a minute, not once a request.
+    let troubleLog = ThrottledLog()
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
         } catch {
             let (page, field) = describe(error, request: request)
+            let response = try await render(page, field: field, for: request)
+            if page.status == .serviceUnavailable {
+                response.headers.replaceOrAdd(name: .retryAfter, value: String(ServiceTrouble.retryAfterSeconds))
+            }
+            return response
+        }
+    }
+
+    private func render(_ page: PageError, field: String?, for request: Request) async throws -> Response {
+        do {
             if request.url.path.hasPrefix("/api/") {
                 let problem = Problem(
                     type: "about:blank", title: page.title, status: Int(page.status.code), code: page.code,
@@ -62,6 +75,14 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                     message: field.map { "The field \($0) is missing or has the wrong type." }
                         ?? "The request body is not valid JSON of the expected shape."), field
             )
+        case let error where ServiceTrouble(error) != nil:
+            let trouble = ServiceTrouble(error)!
+            if troubleLog.shouldLog("\(trouble)") {
+                request.logger.error(
+                    "Service trouble (logged at most once a minute)",
+                    metadata: ["trouble": "\(trouble)", "type": "\(String(reflecting: type(of: error)))"])
+            }
+            return (trouble.page, nil)
         case let abort as any AbortError where abort.status == .notFound:
             return (.notFound, nil)
         case let abort as any AbortError where abort.status == .forbidden:

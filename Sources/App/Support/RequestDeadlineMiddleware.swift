@@ -1,0 +1,70 @@
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Answers 503 (with `Retry-After`) when a request has not finished within its deadline, instead of leaving the
+/// caller waiting for ever. PostgresNIO can leave a query unanswered when the server dies under it (seen with
+/// `pg_ctl restart -m immediate`: a transaction's next statement never completes); its task is left behind, and the
+/// caller, told nothing was acknowledged, retries with the same Idempotency-Key. Uploads stream at the sender's pace
+/// and are not timed.
+struct RequestDeadlineMiddleware: AsyncMiddleware {
+    let deadline: Duration
+
+    struct Exceeded: Error {}
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let contentType = request.headers.contentType
+        if contentType?.type == "multipart" || contentType == .binary || request.url.path.hasSuffix("/attachments") {
+            return try await next.respond(to: request)
+        }
+        let deadline = self.deadline
+        return try await withCheckedThrowingContinuation { continuation in
+            let outcome = Outcome(continuation)
+            let work = Task {
+                do {
+                    outcome.finish(.success(try await next.respond(to: request)))
+                } catch {
+                    outcome.finish(.failure(error))
+                }
+            }
+            let timer = Task {
+                try await Task.sleep(for: deadline)
+                outcome.finish(.failure(Exceeded()))
+                work.cancel()
+            }
+            outcome.onFinish { timer.cancel() }
+        }
+    }
+
+    /// Resumes the caller once, with whichever comes first.
+    private final class Outcome: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Response, any Error>?
+            var cleanUp: (@Sendable () -> Void)?
+        }
+        private let state: NIOLockedValueBox<State>
+
+        init(_ continuation: CheckedContinuation<Response, any Error>) {
+            state = NIOLockedValueBox(State(continuation: continuation))
+        }
+
+        func finish(_ result: Result<Response, any Error>) {
+            let taken = state.withLockedValue { state -> State in
+                let taken = state
+                state = State()
+                return taken
+            }
+            taken.continuation?.resume(with: result)
+            taken.cleanUp?()
+        }
+
+        /// Runs `cleanUp` once the outcome is known (at once, if it already is).
+        func onFinish(_ cleanUp: @escaping @Sendable () -> Void) {
+            let finished = state.withLockedValue { state -> Bool in
+                if state.continuation == nil { return true }
+                state.cleanUp = cleanUp
+                return false
+            }
+            if finished { cleanUp() }
+        }
+    }
+}
