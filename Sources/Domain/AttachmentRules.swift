@@ -200,7 +200,8 @@ public enum DisplayFilename {
                 || scalar.value == 0xFEFF)
         }
         var name = String(String.UnicodeScalarView(scalars)).trimmingCharacters(in: .whitespaces)
-        while name.hasPrefix(".") { name.removeFirst() }
+        // A leading dot hides a file; a leading dash reads as an option to a command that is handed the name.
+        while let first = name.first, first == "." || first == "-" || first.isWhitespace { name.removeFirst() }
         if name.isEmpty { return "attachment" }
         if name.count > 120 {
             let parts = name.split(separator: ".")
