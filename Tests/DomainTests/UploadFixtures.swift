@@ -88,6 +88,99 @@ enum JPEGFixture {
     static func image(_ segments: [UInt8]...) -> [UInt8] { [0xFF, 0xD8] + segments.joined() + scan + [0xFF, 0xD9] }
 }
 
+/// An Exif block's TIFF structure: IFD0, the GPS IFD, then IFD1 (a thumbnail's), each followed by the values too
+/// long to sit in their entries.
+struct TIFFFixture {
+    enum Value {
+        case ascii(String)
+        case short(Int)
+        case bytes([UInt8])
+        case rationals([(Int, Int)])
+        /// The offset of the GPS IFD.
+        case gpsPointer
+    }
+
+    struct Entry {
+        let tag: Int
+        let value: Value
+    }
+
+    let bigEndian: Bool
+
+    func encode(_ value: Int, _ width: Int) -> [UInt8] {
+        bigEndian ? Bytes.bigEndian(value, width) : Bytes.littleEndian(value, width)
+    }
+
+    func build(ifd0: [Entry], gps: [Entry], ifd1: [Entry]) -> [UInt8] {
+        let directories = [ifd0, gps, ifd1]
+        var offsets: [Int] = []
+        var position = 8
+        for entries in directories {
+            offsets.append(position)
+            position += 2 + 12 * entries.count + 4 + entries.map { outOfLine($0.value).count }.reduce(0, +)
+        }
+        var bytes = (bigEndian ? Bytes.ascii("MM") : Bytes.ascii("II")) + encode(42, 2) + encode(offsets[0], 4)
+        for (index, entries) in directories.enumerated() {
+            var values = offsets[index] + 2 + 12 * entries.count + 4
+            bytes += encode(entries.count, 2)
+            var data: [UInt8] = []
+            for entry in entries {
+                let (type, count, inline) = field(entry.value, gps: offsets[1])
+                bytes += encode(entry.tag, 2) + encode(type, 2) + encode(count, 4)
+                if let inline {
+                    bytes += inline + [UInt8](repeating: 0, count: 4 - inline.count)
+                } else {
+                    bytes += encode(values, 4)
+                    values += outOfLine(entry.value).count
+                    data += outOfLine(entry.value)
+                }
+            }
+            bytes += encode(index == 0 ? offsets[2] : 0, 4) + data
+        }
+        return bytes
+    }
+
+    /// Type, count, and the value when it fits in the entry's four bytes.
+    private func field(_ value: Value, gps: Int) -> (Int, Int, [UInt8]?) {
+        switch value {
+        case .ascii(let text): (2, text.utf8.count + 1, text.utf8.count < 4 ? Bytes.ascii(text) + [0] : nil)
+        case .short(let number): (3, 1, encode(number, 2))
+        case .bytes(let bytes): (7, bytes.count, bytes.count <= 4 ? bytes : nil)
+        case .rationals(let pairs): (5, pairs.count, nil)
+        case .gpsPointer: (4, 1, encode(gps, 4))
+        }
+    }
+
+    func outOfLine(_ value: Value) -> [UInt8] {
+        switch value {
+        case .ascii(let text): text.utf8.count < 4 ? [] : Bytes.ascii(text) + [0]
+        case .bytes(let bytes): bytes.count <= 4 ? [] : bytes
+        case .rationals(let pairs): pairs.flatMap { encode($0.0, 4) + encode($0.1, 4) }
+        case .short, .gpsPointer: []
+        }
+    }
+
+    /// Each entry of the IFD at `offset` as tag → (type, count, the four value bytes).
+    static func entries(of tiff: [UInt8], at offset: Int) -> [Int: (type: Int, count: Int, value: [UInt8])] {
+        let bigEndian = tiff.starts(with: Bytes.ascii("MM"))
+        func read(_ at: Int, _ width: Int) -> Int {
+            let bytes = tiff[at..<at + width]
+            return (bigEndian ? Array(bytes) : bytes.reversed()).reduce(0) { $0 << 8 | Int($1) }
+        }
+        var found: [Int: (type: Int, count: Int, value: [UInt8])] = [:]
+        for index in 0..<read(offset, 2) {
+            let entry = offset + 2 + 12 * index
+            found[read(entry, 2)] = (read(entry + 2, 2), read(entry + 4, 4), Array(tiff[entry + 8..<entry + 12]))
+        }
+        return found
+    }
+
+    static func firstIFDOffset(of tiff: [UInt8]) -> Int {
+        let bytes = tiff[4..<8]
+        return (tiff.starts(with: Bytes.ascii("MM")) ? Array(bytes) : bytes.reversed()).reduce(0) { $0 << 8 | Int($1) }
+    }
+}
+
 /// A ZIP archive whose central directory says what each test needs, true or not; nothing in it is really compressed.
 struct ZipFixture {
     struct Entry {
