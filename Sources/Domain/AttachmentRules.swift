@@ -139,6 +139,12 @@ public enum AttachmentRules {
         case unrecognised
         case kindNotAllowed(AttachmentKind)
         case nameDoesNotMatch(kind: AttachmentKind)
+        /// The image declares more pixels than may be decoded safely.
+        case imageTooLarge(maxPixels: Int)
+        /// The Word or Excel file would expand too far when opened: a decompression bomb, or near enough.
+        case archiveTooLarge(kind: AttachmentKind)
+        /// The file's structure does not read as its kind: damaged, cut short or crafted.
+        case unreadable(kind: AttachmentKind)
 
         public var message: String {
             switch self {
@@ -154,6 +160,14 @@ public enum AttachmentRules {
             case .nameDoesNotMatch(let kind):
                 "The file's name does not match its content: it is a \(kind.label), so its name must end in "
                     + kind.extensions.map { "." + $0 }.joined(separator: " or ") + "."
+            case .imageTooLarge(let max):
+                "This image is too large to accept: it declares more than \(max / 1_000_000) megapixels."
+            case .archiveTooLarge(let kind):
+                "This \(kind.label) can't be accepted: it would expand to far more than its own size when opened. "
+                    + "Try saving it again, or send it as a PDF."
+            case .unreadable(let kind):
+                "This \(kind.label) could not be read: it may be damaged or incomplete. "
+                    + "Try saving it again and attaching the new copy."
             }
         }
     }
@@ -200,7 +214,8 @@ public enum DisplayFilename {
                 || scalar.value == 0xFEFF)
         }
         var name = String(String.UnicodeScalarView(scalars)).trimmingCharacters(in: .whitespaces)
-        while name.hasPrefix(".") { name.removeFirst() }
+        // A leading dot hides a file; a leading dash reads as an option to a command that is handed the name.
+        while let first = name.first, first == "." || first == "-" || first.isWhitespace { name.removeFirst() }
         if name.isEmpty { return "attachment" }
         if name.count > 120 {
             let parts = name.split(separator: ".")

@@ -80,6 +80,15 @@ struct AttachmentRulesTests {
         #expect(DisplayFilename.clean(raw) == cleaned)
     }
 
+    @Test(arguments: [
+        ("--rf.pdf", "rf.pdf"), ("-.-x.pdf", "x.pdf"), (". - .-scan.pdf", "scan.pdf"), ("uploads/-n.txt", "n.txt"),
+        ("-", "attachment"), ("-.", "attachment"), ("blood-test-results.pdf", "blood-test-results.pdf"),
+        ("-" + String(repeating: "a", count: 300) + ".pdf", String(repeating: "a", count: 116) + ".pdf"),
+    ])
+    func aNameNeverStartsWithADashOrADot(raw: String, cleaned: String) {
+        #expect(DisplayFilename.clean(raw) == cleaned)
+    }
+
     @Test func onlyRasterImagesArePreviewable() {
         #expect(AttachmentKind.allCases.filter(\.isRasterImage) == [.png, .jpeg, .gif])
     }
