@@ -419,12 +419,18 @@
       return saving;
     }
 
-    form.addEventListener("input", function () {
+    // Choosing a file is not writing: it is uploaded on its own (below), and must not start an autosave of its own.
+    var isFileChoice = function (event) { return event.target.type === "file"; };
+    form.addEventListener("input", function (event) {
+      if (isFileChoice(event)) return;
       dirty = true; say("");
       clearTimeout(timer);
       timer = setTimeout(function () { save(false); }, 1000);
     });
-    form.addEventListener("change", function () { dirty = true; clearTimeout(timer); timer = setTimeout(function () { save(false); }, 1000); });
+    form.addEventListener("change", function (event) {
+      if (isFileChoice(event)) return;
+      dirty = true; clearTimeout(timer); timer = setTimeout(function () { save(false); }, 1000);
+    });
     form.addEventListener("submit", function (event) {
       clearTimeout(timer);
       if (saving && !submitting) {
@@ -456,8 +462,8 @@
         var file = fileInput.files[0];
         if (!file) return;
         refuse("");
-        dirty = true;
         clearTimeout(timer);
+        // Save what was written first (nothing, if nothing was), so the file goes into the draft as it stands.
         (saving || Promise.resolve()).then(function () { return save(false); }).then(function () {
           if (!idField.value) {
             // Nothing written yet, so no draft: let the server keep one for the file (no progress bar then).
@@ -487,9 +493,15 @@
           meta.textContent = " " + Math.max(1, Math.round(answer.size / 1000)) + " KB";
           var remove = document.createElement("button"); remove.type = "submit"; remove.name = "remove_attachment";
           remove.value = answer.id; remove.textContent = "Remove"; remove.setAttribute("aria-label", "Remove " + answer.filename);
-          item.appendChild(link); item.appendChild(meta); item.appendChild(remove);
+          item.appendChild(link); item.appendChild(meta);
+          if (answer.locationRemoved) {
+            var note = document.createElement("span"); note.className = "attachment-note";
+            note.textContent = " Location removed: where this photo was taken is no longer in the file.";
+            item.appendChild(note);
+          }
+          item.appendChild(remove);
           list.appendChild(item);
-          say("Attached " + answer.filename);
+          say("Attached " + answer.filename + (answer.locationRemoved ? ". Where the photo was taken was removed from it." : ""));
           sessionTouched();
         };
         xhr.onerror = function () { progress.hidden = true; refuse("The file could not be attached."); };

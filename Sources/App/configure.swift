@@ -27,6 +27,9 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.blobStore = try DirectoryBlobStore(
         root: URL(fileURLWithPath: config.blobDirectory), key: SymmetricKey(data: config.attachmentKey))
     app.lifecycle.use(BlobCleanup())
+    app.virusScanning = VirusScanning(
+        scanner: config.clamd.map { ClamdScanner(address: $0) }, whenUnavailable: config.clamdFailure)
+    app.uploadRate = UploadRateLimiter(limit: config.uploadsPerMinute)
 
     // A message may hold 20,000 characters of rich text; JSON bodies up to 1 MB cover that with room to spare.
     // Uploads stream and set their own limits.

@@ -9,7 +9,7 @@ import Vapor
 /// Attachments through the API on a real blob directory: what is refused, who may download, what is stored.
 @Suite struct AttachmentTests {
     static let pdf = Array("%PDF-1.4\n% Carebox test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".utf8)
-    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 64)
+    static let png = UploadFiles.png()
 
     struct World {
         let app: Application
@@ -101,7 +101,7 @@ import Vapor
 
     @Test(arguments: [
         ("../../etc/passwd.pdf", "passwd.pdf"), ("scan\u{202E}fdp.exe.pdf", "scanfdp.exe.pdf"),
-        (#"C:\Users\alex\scan.pdf"#, "scan.pdf"),
+        (#"C:\Users\alex\scan.pdf"#, "scan.pdf"), ("-rf.pdf", "rf.pdf"),
     ])
     func filenamesAreCleanedAndNeverAPath(raw: String, shown: String) async throws {
         try await withDraft { world in
@@ -117,7 +117,7 @@ import Vapor
         try await withDraft { world in
             let organization = try await Organization.query(on: world.app.db).first()!
             organization.attachmentMaxFiles = 2
-            organization.attachmentMaxMessageBytes = 150
+            organization.attachmentMaxMessageBytes = 200
             try await organization.save(on: world.app.db)
             // Settings are cached for a short while; a change applies once that has passed.
             (world.app.config.clock as! ManualClock).advance(by: OrganizationCache.lifetime)

@@ -298,7 +298,8 @@ def test_without_javascript_a_file_is_attached_with_the_form(plain_browser, tmp_
 
 def test_a_reply_can_carry_an_attachment(browser, tmp_path):
     path = tmp_path / "photo.png"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    # A real PNG header (a 2 x 2 image): uploads are read to their header, and a file that is not an image is refused.
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes([0, 0, 0, 13]) + b"IHDR" + bytes([0, 0, 0, 2, 0, 0, 0, 2, 8, 2, 0, 0, 0]) + bytes(4) + bytes(64))
     browser.sign_in("alex")
     browser.go("/messages/new")
     choose_type(browser, "General Message")

@@ -16,11 +16,17 @@ final class Attachment: Model, @unchecked Sendable {
     @Field(key: "content_type") var contentType: String
     @Field(key: "size_bytes") var sizeBytes: Int
     @Field(key: "created_at") var createdAt: Date
+    /// Whether location data (EXIF GPS, PNG eXIf) was taken out before the file was stored.
+    @Field(key: "location_removed") var locationRemoved: Bool
 
     /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
     /// list against reflection.
     var properties: [any AnyProperty] {
-        [$id, $organization, $uploader, $draft, $message, $blobSHA256, $filename, $contentType, $sizeBytes, $createdAt]
+        [
+            $id, $organization, $uploader, $draft, $message, $blobSHA256, $filename, $contentType, $sizeBytes,
+            $createdAt,
+            $locationRemoved,
+        ]
     }
 
     init() {}

@@ -10,47 +10,63 @@ struct AttachmentResponse: Content, Equatable {
     let contentType: String
     let size: Int
     let downloadUrl: String
+    /// Whether location data (where a photo was taken) was removed before the file was stored.
+    let locationRemoved: Bool
 }
 
 /// Uploading into drafts, removing, and downloading attachments, for whoever may see the draft or conversation.
 struct AttachmentService {
     let messaging: MessagingStore
     let blobs: any BlobStore
+    let scanning: VirusScanning
+    let uploadRate: UploadRateLimiter
 
     var context: MessagingContext { messaging.context }
 
-    /// Streams an upload into the store, encrypting as it goes, and refuses it as soon as it is too large: an
-    /// oversize upload is never held whole, in memory or on disk.
+    /// Takes an upload into a draft. The file is read into memory only up to the organisation's size limit (an oversize
+    /// upload is refused as soon as it passes it), then scanned for viruses, recognised by its content, checked
+    /// against decompression bombs, cleared of location data, and only then encrypted and stored.
     func upload<Body: AsyncSequence>(toDraft draftID: UUID, filename raw: String, body: Body) async throws
         -> AttachmentResponse where Body.Element == ByteBuffer
     {
+        guard uploadRate.allow(context.userID, at: context.now) else { throw Self.tooManyUploads }
         let draft = try await messaging.draft(draftID)
         try await checkTypeAllowsAttachments(draft)
         let limits = context.organization.attachmentLimits
         let existing = try await Attachment.query(on: messaging.db).filter(\.$draft.$id == draftID).all(\.$sizeBytes)
         if existing.count >= limits.maxFiles { throw Self.refusal(.tooManyFiles(max: limits.maxFiles)) }
 
+        var received = ByteBuffer()
+        for try await chunk in body {
+            guard received.readableBytes + chunk.readableBytes <= limits.maxFileBytes else {
+                throw Self.refusal(.fileTooLarge(maxBytes: limits.maxFileBytes))
+            }
+            received.writeImmutableBuffer(chunk)
+        }
+        let content = Array(received.readableBytesView)
+        try await scanning.check(content)
+
         let filename = DisplayFilename.clean(raw)
+        let kind: AttachmentKind
+        do {
+            kind = try AttachmentRules.check(
+                filename: filename,
+                finding: ContentSniffer.identify(Array(content.prefix(ContentSniffer.prefixLength))),
+                size: content.count, existing: existing, limits: limits)
+            try AttachmentRules.inspect(content, kind: kind)
+        } catch {
+            throw Self.refusal(error)
+        }
+        let (stored, locationRemoved) = LocationMetadata.strip(content, kind: kind)
+        try await checkQuota(adding: stored.count)
+
         let writer = try blobs.makeWriter()
         do {
-            for try await chunk in body {
-                try writer.write(chunk.readableBytesView)
-                if writer.size > limits.maxFileBytes {
-                    throw Self.refusal(.fileTooLarge(maxBytes: limits.maxFileBytes))
-                }
-            }
+            try writer.write(stored)
             try writer.finish()
-            let kind: AttachmentKind
-            do {
-                kind = try AttachmentRules.check(
-                    filename: filename, finding: ContentSniffer.identify(writer.prefix), size: writer.size,
-                    existing: existing, limits: limits)
-            } catch {
-                throw Self.refusal(error)
-            }
             let upload = NewAttachment(
                 id: UUID(), draftID: draftID, blobSHA256: try await blobs.commit(writer), filename: filename,
-                contentType: kind.contentType, size: writer.size)
+                contentType: kind.contentType, size: stored.count, locationRemoved: locationRemoved)
             let patient = draft.$patient.id
             try await messaging.write { store in
                 try await store.insert(upload)
@@ -58,12 +74,28 @@ struct AttachmentService {
             }
             return AttachmentResponse(
                 id: upload.id, filename: filename, contentType: upload.contentType, size: upload.size,
-                downloadUrl: Self.downloadURL(upload.id))
+                downloadUrl: Self.downloadURL(upload.id), locationRemoved: locationRemoved)
         } catch {
             writer.discard()
             throw error
         }
     }
+
+    /// Refuses a file that would take the uploader past the organisation's storage quota (sent files count too).
+    private func checkQuota(adding size: Int) async throws {
+        let used = try await messaging.attachmentBytes(uploadedBy: context.userID)
+        let quota = context.organization.attachmentQuotaBytes
+        if used + size > quota {
+            throw MessagingError(
+                .unprocessableEntity, "attachment_quota_reached",
+                "You have used your \(AttachmentRules.megabytes(quota)) of attachment storage. Remove attachments from drafts you no longer need, or send the file another way.",
+                field: "file")
+        }
+    }
+
+    static let tooManyUploads = MessagingError(
+        .tooManyRequests, "too_many_uploads",
+        "You have attached many files in the last minute. Wait a minute, then try again.", field: "file")
 
     func remove(_ id: UUID, fromDraft draftID: UUID) async throws {
         _ = try await messaging.draft(draftID)
@@ -143,7 +175,8 @@ struct AttachmentService {
     static func response(_ attachment: Attachment) -> AttachmentResponse {
         AttachmentResponse(
             id: attachment.id!, filename: attachment.filename, contentType: attachment.contentType,
-            size: attachment.sizeBytes, downloadUrl: downloadURL(attachment.id!))
+            size: attachment.sizeBytes, downloadUrl: downloadURL(attachment.id!),
+            locationRemoved: attachment.locationRemoved)
     }
 
     static func downloadURL(_ id: UUID) -> String { "/api/v1/attachments/\(id.uuidString)" }

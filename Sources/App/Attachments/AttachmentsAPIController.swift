@@ -52,6 +52,8 @@ struct AttachmentsAPIController: RouteCollection {
 
 extension Request {
     func attachments() async throws -> AttachmentService {
-        AttachmentService(messaging: try await messagingStore(), blobs: application.blobStore)
+        AttachmentService(
+            messaging: try await messagingStore(), blobs: application.blobStore, scanning: application.virusScanning,
+            uploadRate: application.uploadRate)
     }
 }

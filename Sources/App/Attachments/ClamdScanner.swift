@@ -3,7 +3,7 @@ import NIOCore
 import NIOPosix
 
 /// Where clamd listens: `CAREBOX_CLAMD`, as `HOST:PORT`, `[IPv6]:PORT` or the path of its Unix socket.
-enum ClamdAddress: Equatable, Sendable, CustomStringConvertible {
+public enum ClamdAddress: Equatable, Sendable, CustomStringConvertible {
     case tcp(host: String, port: Int)
     case unixSocket(path: String)
 
@@ -43,7 +43,7 @@ enum ClamdAddress: Equatable, Sendable, CustomStringConvertible {
         self = .tcp(host: String(host), port: number)
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         case .unixSocket(let path): path

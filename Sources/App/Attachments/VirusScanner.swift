@@ -76,7 +76,7 @@ extension VirusScanner {
 }
 
 /// What to do with an attachment when the scanner gives no verdict: `CAREBOX_CLAMD_FAIL`, `closed` unless set.
-enum ScanFailurePolicy: String, Sendable {
+public enum ScanFailurePolicy: String, Sendable {
     /// Refuse the attachment.
     case closed
     /// Accept it unscanned.

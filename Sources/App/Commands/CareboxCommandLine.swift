@@ -18,6 +18,13 @@ public enum CareboxCommandLine {
             report(error.description)
             return 1
         }
+        if ["serve", "demo"].contains(command) {
+            report(
+                config.clamd.map {
+                    "Attachments are scanned by clamd at \($0); when it cannot answer they are \(config.clamdFailure == .closed ? "refused" : "accepted unscanned")."
+                }
+                    ?? "CAREBOX_CLAMD is not set: attachments are not scanned for viruses.")
+        }
 
         let app: Application
         do {

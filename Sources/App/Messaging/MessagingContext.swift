@@ -86,6 +86,8 @@ struct OrganizationSettings: Sendable {
     let replyNotice: String
     let urgentNotice: String
     let attachmentLimits: AttachmentLimits
+    /// How many bytes of attachments one person may have stored.
+    let attachmentQuotaBytes: Int
     let messagingEnabled: Bool
     let messagingRoles: Set<Role>
 
@@ -102,6 +104,7 @@ struct OrganizationSettings: Sendable {
             maxFiles: organization.attachmentMaxFiles, maxFileBytes: organization.attachmentMaxFileBytes,
             maxMessageBytes: organization.attachmentMaxMessageBytes,
             allowed: Set(AttachmentKind.allCases.filter { allowed.contains($0.contentType) }))
+        attachmentQuotaBytes = organization.attachmentQuotaBytes
     }
 
     /// Whether a user with these roles may use messaging at all; when not, every messaging route answers 404.

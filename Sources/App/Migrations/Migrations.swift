@@ -26,5 +26,6 @@ enum CareboxMigrations {
         AddCareTeamFieldsToConversations(),
         AddSequencesToMessaging(),
         AddRequestHashToMessages(),
+        AddUploadSafeguards(),
     ]
 }

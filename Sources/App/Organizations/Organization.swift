@@ -25,6 +25,8 @@ final class Organization: Model, @unchecked Sendable {
     @Field(key: "attachment_max_message_bytes") var attachmentMaxMessageBytes: Int
     /// Allowed attachment content types, comma-separated.
     @Field(key: "attachment_content_types") var attachmentContentTypes: String
+    /// How many bytes of attachments one person may have stored, sent or in drafts.
+    @Field(key: "attachment_quota_bytes") var attachmentQuotaBytes: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     @Children(for: \.$organization) var holidays: [OrganizationHoliday]
@@ -45,12 +47,16 @@ final class Organization: Model, @unchecked Sendable {
         self.attachmentMaxFiles = 5
         self.attachmentMaxFileBytes = 10 * 1_000_000
         self.attachmentMaxMessageBytes = 25 * 1_000_000
+        self.attachmentQuotaBytes = Organization.defaultAttachmentQuota
         self.attachmentContentTypes = [
             "application/pdf", "image/png", "image/jpeg", "image/gif", "image/heic", "text/plain",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ].joined(separator: ",")
     }
+
+    /// 500 MB: fifty full-size files, far beyond what a patient's messages carry in years.
+    static let defaultAttachmentQuota = 500_000_000
 
     /// Account types (roles) that may use messaging.
     var messagingRoles: Set<Role> {

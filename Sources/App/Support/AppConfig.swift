@@ -30,6 +30,12 @@ public struct AppConfig: Sendable {
     public var attachmentKey: [UInt8]
     /// PostgreSQL connections per event loop (one event loop per core).
     public var postgresConnectionsPerLoop: Int
+    /// Where clamd listens (`CAREBOX_CLAMD`); nil: attachments are not scanned.
+    public var clamd: ClamdAddress? = nil
+    /// What to do with an attachment when clamd gives no verdict (`CAREBOX_CLAMD_FAIL`).
+    public var clamdFailure: ScanFailurePolicy = .closed
+    /// Uploads one person may make in a minute, on one server.
+    public var uploadsPerMinute = 60
     /// How long a request (other than an upload) may take before it is answered 503 and left behind.
     public var requestDeadlineSeconds: Int64 = 15
 
@@ -147,13 +153,25 @@ extension AppConfig {
             }
         }
 
+        var clamd: ClamdAddress?
+        var clamdFailure = ScanFailurePolicy.closed
+        do {
+            if let text = env["CAREBOX_CLAMD"], !text.isEmpty { clamd = try ClamdAddress(parsing: text) }
+            clamdFailure = try ScanFailurePolicy.fromEnvironment(env["CAREBOX_CLAMD_FAIL"])
+        } catch {
+            problems.append(error.problem)
+        }
+
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
-        return AppConfig(
+        var config = AppConfig(
             storage: storage, publicURL: publicURL,
             sessionPolicy: SessionPolicy(
                 idleTimeout: TimeInterval(idleMinutes * 60), absoluteLifetime: TimeInterval(lifetimeHours * 3600)),
             bcryptCost: bcryptCost, logLevel: logLevel, blobDirectory: blobDirectory, attachmentKey: attachmentKey,
             postgresConnectionsPerLoop: connections)
+        config.clamd = clamd
+        config.clamdFailure = clamdFailure
+        return config
     }
 
     private static func integer(

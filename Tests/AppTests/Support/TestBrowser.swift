@@ -69,6 +69,25 @@ final class TestBrowser: @unchecked Sendable {
         return try await send(.POST, path, body: body, contentType: "application/x-www-form-urlencoded")
     }
 
+    /// Posts a multipart form with one file, as a page without JavaScript sends New Message with an attachment.
+    func postMultipart(_ path: String, fields: [String: String], file: (field: String, name: String, bytes: [UInt8]))
+        async throws -> Page
+    {
+        let boundary = "carebox-test-\(UUID().uuidString)"
+        var fields = fields
+        fields[CSRFMiddleware.formField] = cookies[CSRFMiddleware.cookieName] ?? ""
+        var body: [UInt8] = []
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        body += Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                .utf8)
+        body += file.bytes + Array("\r\n--\(boundary)--\r\n".utf8)
+        return try await raw(
+            .POST, path, bytes: body, headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"])
+    }
+
     /// Signs in through the sign-in page.
     @discardableResult
     func signIn(_ username: String, password: String = DemoOrganization.password, next: String? = nil) async throws

@@ -139,6 +139,7 @@ struct NewAttachment: Sendable {
     let filename: String
     let contentType: String
     let size: Int
+    let locationRemoved: Bool
 }
 
 extension MessagingStore {
@@ -146,10 +147,10 @@ extension MessagingStore {
         try await sql.raw(
             """
             INSERT INTO attachments (id, organization_id, uploader_id, draft_id, blob_sha256, filename, content_type, \
-            size_bytes, created_at) VALUES (\(bind: attachment.id), \(bind: scope.organizationID), \
+            size_bytes, created_at, location_removed) VALUES (\(bind: attachment.id), \(bind: scope.organizationID), \
             \(bind: scope.userID), \(bind: attachment.draftID), \(bind: attachment.blobSHA256), \
             \(bind: attachment.filename), \(bind: attachment.contentType), \(bind: attachment.size), \
-            \(bind: context.now))
+            \(bind: context.now), \(bind: attachment.locationRemoved))
             """
         ).run()
     }
@@ -182,6 +183,13 @@ extension MessagingStore {
             }
         }
         return grouped
+    }
+
+    /// The bytes of attachments this user has uploaded that are still kept, in drafts or sent.
+    func attachmentBytes(uploadedBy user: UUID) async throws -> Int {
+        try await sql.raw(
+            "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS used FROM attachments WHERE uploader_id = \(bind: user)"
+        ).first()?.decode(column: "used", as: Int.self) ?? 0
     }
 
     /// The conversation a message belongs to; the caller checks the actor may see it.

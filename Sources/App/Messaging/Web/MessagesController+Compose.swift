@@ -117,6 +117,16 @@ extension MessagesController {
             form.sendKey = nil
             return try await renderCompose(
                 request, reading, form: form, errors: ["body_text": Self.sentBeforeText], status: error.status)
+        } catch let error as MessagingError where error == .versionConflict {
+            // The draft was saved in another window since this one opened it. Show what was written here, at the
+            // draft's current version, so Save or Send keeps it knowingly instead of answering with a bare 409.
+            if let id = form.draftId.flatMap(UUID.init(uuidString:)),
+                let current = try? await request.drafts().get(id)
+            {
+                form.draftVersion = String(current.version)
+            }
+            return try await renderCompose(
+                request, reading, form: form, errors: ["draft": Self.changedElsewhereText], status: error.status)
         } catch let error as MessagingError where error.field != nil {
             return try await renderCompose(
                 request, reading, form: form, errors: [Self.formField(error.field!): error.message],
@@ -163,6 +173,9 @@ extension MessagesController {
         }
         return file == nil && form.removeAttachment == nil ? draft : try await drafts.get(draft.id)
     }
+
+    static let changedElsewhereText =
+        "This draft was also changed in another window. This page shows what you wrote here; Save or Send keeps it in place of the other window's changes."
 
     static let sentBeforeText =
         "This form was already used to send a message. Check Sent, and press Send again to send this as a new message."

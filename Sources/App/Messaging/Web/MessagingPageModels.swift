@@ -123,6 +123,8 @@ struct AttachmentModel: Encodable {
     let typeLabel: String
     let sizeText: String
     let href: String
+    /// Whether where the photo was taken was removed from it, which the sender is told beside the file.
+    let locationRemoved: Bool
 
     init(_ attachment: AttachmentResponse) {
         id = attachment.id.uuidString
@@ -130,6 +132,7 @@ struct AttachmentModel: Encodable {
         typeLabel = AttachmentKind.allCases.first { $0.contentType == attachment.contentType }?.label ?? "file"
         sizeText = Self.size(attachment.size)
         href = attachment.downloadUrl
+        locationRemoved = attachment.locationRemoved
     }
 
     static func size(_ bytes: Int) -> String {
