@@ -11,7 +11,7 @@ import Vapor
         try await withDemo { app in
             try await TestBrowser.open(app) { browser in
                 try await browser.signIn("alex")
-                let csrf = browser.cookies[CSRFMiddleware.cookieName]!
+                let csrf = browser.csrfToken
                 let created = try await browser.raw(
                     .POST, "/api/v1/tokens", body: #"{"name":"my script"}"#,
                     headers: ["Content-Type": "application/json", "X-CSRF-Token": csrf])

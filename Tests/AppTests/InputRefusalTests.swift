@@ -74,7 +74,7 @@ import Vapor
             #expect(signIn.body.contains("control character"))
 
             try await browser.signIn("alex")
-            let csrf = browser.cookies[CSRFMiddleware.cookieName] ?? ""
+            let csrf = browser.csrfToken
             let boundary = "carebox-test-boundary"
             let fields = [
                 CSRFMiddleware.formField: csrf, "message_type": demo.ids.types["General Message"]!.uuidString,

@@ -162,7 +162,7 @@ import Vapor
         try await withDemo(clock: clock) { app in
             try await TestBrowser.open(app) { browser in
                 try await browser.signIn("alex")
-                let token = try #require(browser.cookies[CSRFMiddleware.cookieName])
+                let token = browser.csrfToken
                 clock.advance(by: 14 * 60)
                 let forged = try await browser.raw(.POST, "/session/keep-alive", body: nil, headers: [:])
                 #expect(forged.status == .forbidden)

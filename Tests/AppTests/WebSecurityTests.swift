@@ -33,6 +33,62 @@ import Vapor
         }
     }
 
+    /// The form token changes when someone signs in and works only with that session (issue 12, item 12).
+    @Test func theFormTokenIsNewAtSignInAndBelongsToThatSession() async throws {
+        try await withDemo { app in
+            try await TestBrowser.open(app) { browser in
+                _ = try await browser.get("/sign-in")
+                let beforeSignIn = browser.csrfToken
+                try await browser.signIn("alex")
+                let afterSignIn = browser.csrfToken
+                #expect(afterSignIn != beforeSignIn)
+                let keepAlive = { (window: TestBrowser, token: String) in
+                    try await window.raw(.POST, "/session/keep-alive", body: nil, headers: ["X-CSRF-Token": token])
+                }
+                #expect(try await keepAlive(browser, beforeSignIn).status == .forbidden)
+                #expect(try await keepAlive(browser, afterSignIn).status == .noContent)
+
+                let other = browser.newWindow()
+                try await other.signIn("alex")
+                #expect(try await keepAlive(other, afterSignIn).status == .forbidden)
+                #expect(try await keepAlive(other, other.csrfToken).status == .noContent)
+                // Signing in again in the first window replaces its token too.
+                try await browser.signIn("alex")
+                #expect(try await keepAlive(browser, afterSignIn).status == .forbidden)
+            }
+        }
+    }
+
+    /// A write a browser says came from another site is refused even with the right token.
+    @Test func aWriteFromAnotherSiteIsRefusedWhateverItsToken() async throws {
+        try await withDemo(adjust: { $0.publicURL = URL(string: "https://portal.example")! }) { app in
+            try await TestBrowser.open(app) { browser in
+                try await browser.signIn("alex")
+                let token = browser.csrfToken
+                let keepAlive = { (headers: [String: String]) in
+                    try await browser.raw(
+                        .POST, "/session/keep-alive", body: nil,
+                        headers: headers.merging(["X-CSRF-Token": token]) { $1 }
+                    ).status
+                }
+                #expect(try await keepAlive(["Origin": "https://evil.example"]) == .forbidden)
+                #expect(try await keepAlive(["Sec-Fetch-Site": "cross-site"]) == .forbidden)
+                #expect(try await keepAlive(["Sec-Fetch-Site": "same-site"]) == .forbidden)
+                #expect(try await keepAlive(["Origin": "null"]) == .forbidden)
+                #expect(try await keepAlive(["Origin": "https://portal.example"]) == .noContent)
+                #expect(try await keepAlive(["Sec-Fetch-Site": "same-origin"]) == .noContent)
+                #expect(try await keepAlive([:]) == .noContent)
+
+                let draft = try await browser.raw(
+                    .POST, "/api/v1/drafts", body: #"{"subject":"Hi"}"#,
+                    headers: [
+                        "Content-Type": "application/json", "X-CSRF-Token": token, "Origin": "https://evil.example",
+                    ])
+                #expect(draft.status == .forbidden)
+            }
+        }
+    }
+
     /// Long paths answered 500 ("file name too long") to anyone; now no path is anything worse than 404 or 414.
     @Test func aLongPathIsNotFoundOrTooLongNeverAnError() async throws {
         try await withCarebox { app in

@@ -51,11 +51,22 @@ def retype(field, text):
     field.send_keys(text)
 
 
+def page_token(browser):
+    """The CSRF token the page carries (bound to the session once signed in)."""
+    return browser.driver.find_element(By.CSS_SELECTOR, "input[name=csrf_token]").get_attribute("value")
+
+
 def end_session(browser):
-    """What an idle timeout looks like to the server: the browser's session cookie names a session that is over."""
-    browser.driver.delete_cookie("carebox_session")
-    browser.driver.add_cookie(
-        {"name": "carebox_session", "value": uuid.uuid4().hex, "path": "/", "httpOnly": True, "sameSite": "Lax"})
+    """What an idle timeout looks like: the browser keeps its session cookie, and the server has ended that session.
+    Signing out with the same cookie from outside the browser ends it on the server without the browser knowing."""
+    cookies = {c["name"]: c["value"] for c in browser.driver.get_cookies()}
+    request = urllib.request.Request(
+        BASE + "/sign-out", data=urllib.parse.urlencode({"csrf_token": page_token(browser)}).encode(), method="POST",
+        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    try:
+        urllib.request.urlopen(request)
+    except urllib.error.HTTPError as error:
+        assert error.code in (302, 303), error.code
 
 
 def sign_in_here(browser, username):
@@ -201,7 +212,9 @@ def test_keep_alive_needs_a_session_and_the_csrf_header(browser):
             return error.code
 
     assert post({"Cookie": header}) == 403
-    assert post({"Cookie": header, "X-CSRF-Token": cookies["carebox_csrf"]}) == 204
+    # Signed in, the token is the session's own (on the page), not the cookie set before signing in.
+    assert post({"Cookie": header, "X-CSRF-Token": cookies["carebox_csrf"]}) == 403
+    assert post({"Cookie": header, "X-CSRF-Token": page_token(browser)}) == 204
     assert post({"Cookie": f"carebox_csrf={cookies['carebox_csrf']}", "X-CSRF-Token": cookies["carebox_csrf"]}) == 401
 
 

@@ -3,8 +3,8 @@ import Fluent
 import Vapor
 
 /// Signs in API requests carrying `Authorization: Bearer <token>`. A request with a session cookie instead is signed
-/// in by `SessionAuthenticator`; its writes must then repeat the CSRF cookie in `X-CSRF-Token`, so another site
-/// cannot make a signed-in browser call the API.
+/// in by `SessionAuthenticator`; its writes must then carry the session's CSRF token in `X-CSRF-Token` and come from
+/// this site, so another site cannot make a signed-in browser call the API.
 struct APIAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let bearer = request.headers.bearerAuthorization {
@@ -12,8 +12,10 @@ struct APIAuthenticator: AsyncMiddleware {
             else { throw APIAuthenticationError() }
             request.auth.login(found.user)
         } else if request.auth.has(SignedInUser.self), ![.GET, .HEAD].contains(request.method) {
-            let cookie = request.cookies[CSRFMiddleware.cookieName]?.string
-            guard let cookie, !cookie.isEmpty, request.headers.first(name: "X-CSRF-Token") == cookie else {
+            guard CSRFMiddleware.comesFromThisSite(request), let expected = CSRFMiddleware.sessionBoundToken(request),
+                let sent = request.headers.first(name: CSRFMiddleware.header),
+                CSRFMiddleware.constantTimeEquals(expected, sent)
+            else {
                 throw PageError.formExpired
             }
         }

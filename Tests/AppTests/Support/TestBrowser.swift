@@ -62,7 +62,7 @@ final class TestBrowser: @unchecked Sendable {
     /// Posts a form as a page would, with the CSRF token from the cookie jar unless `csrf` overrides it.
     func post(_ path: String, _ fields: [String: String], csrf: String? = nil) async throws -> Page {
         var fields = fields
-        fields[CSRFMiddleware.formField] = csrf ?? cookies[CSRFMiddleware.cookieName] ?? ""
+        fields[CSRFMiddleware.formField] = csrf ?? csrfToken
         var components = URLComponents()
         components.queryItems = fields.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
         let body = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
@@ -75,7 +75,7 @@ final class TestBrowser: @unchecked Sendable {
     {
         let boundary = "carebox-test-\(UUID().uuidString)"
         var fields = fields
-        fields[CSRFMiddleware.formField] = cookies[CSRFMiddleware.cookieName] ?? ""
+        fields[CSRFMiddleware.formField] = csrfToken
         var body: [UInt8] = []
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
             body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
@@ -97,6 +97,14 @@ final class TestBrowser: @unchecked Sendable {
         var fields = ["username": username, "password": password]
         if let next { fields["next"] = next }
         return try await post("/sign-in", fields)
+    }
+
+    /// The CSRF token the page in this browser carries: bound to the session once signed in, else the cookie's.
+    var csrfToken: String {
+        if let session = cookies[SessionStore.cookieName], !session.isEmpty {
+            return CSRFMiddleware.token(forSession: session)
+        }
+        return cookies[CSRFMiddleware.cookieName] ?? ""
     }
 
     func setCookie(_ name: String, _ value: String?) {
