@@ -53,9 +53,10 @@ struct SignInController: RouteCollection {
         }
 
         let outcome = try await SignInService(request: request).signIn(
-            username: username, password: password, address: request.clientAddress)
+            username: username, password: password, address: request.clientAddress,
+            deviceToken: request.cookies[TrustedDevice.cookieName]?.string)
         switch outcome {
-        case .signedIn(let token, let landing):
+        case .signedIn(let token, let landing, let device):
             if let previous = request.cookies[SessionStore.cookieName]?.string, !previous.isEmpty {
                 try await SessionStore(request: request).end(token: previous)
             }
@@ -67,6 +68,10 @@ struct SignInController: RouteCollection {
             let response = request.redirect(to: target, redirectType: .normal)
             response.cookies[SessionStore.cookieName] = SessionStore.cookie(
                 token, secure: request.config.secureCookies, policy: request.config.sessionPolicy)
+            if let device {
+                response.cookies[TrustedDevice.cookieName] = TrustedDevice.cookie(
+                    device, secure: request.config.secureCookies)
+            }
             return response
         case .rejected:
             let page = SignInPage(

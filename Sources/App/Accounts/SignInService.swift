@@ -5,7 +5,8 @@ import Vapor
 /// Checks a username and password, slows down guessing, and starts a session.
 struct SignInService {
     enum Outcome {
-        case signedIn(token: String, landing: LandingPage)
+        /// `device`: a new trusted-device token for the browser to keep, when it did not have one for this account.
+        case signedIn(token: String, landing: LandingPage, device: String?)
         /// Unknown username or wrong password: the same outcome, so the page cannot tell which.
         case rejected
         case throttled(until: Date)
@@ -13,17 +14,31 @@ struct SignInService {
 
     let request: Request
 
-    func signIn(username: String, password: String, address: String) async throws -> Outcome {
+    /// - Parameter deviceToken: the browser's `carebox_device` cookie, if it has one.
+    ///
+    /// OWASP's device cookies: a browser that has signed in to this account before is judged only by its own
+    /// failures, so five wrong passwords typed elsewhere (by anyone, anywhere) do not lock its owner out. Every
+    /// other browser shares the username's and the address's limits, as before.
+    func signIn(username: String, password: String, address: String, deviceToken: String?) async throws -> Outcome {
         let db = request.db
         let now = request.now
         let throttle = request.config.signInThrottle
+        let device = try await trustedDevice(deviceToken, username: username)
 
         let since = throttle.windowStart(now: now)
-        async let accountFailures = failureTimes(filter: \.$username == username, since: since)
-        async let addressFailures = failureTimes(filter: \.$address == address, since: since)
-        if case .wait(let until) = throttle.decide(
-            accountFailures: try await accountFailures, addressFailures: try await addressFailures, now: now)
-        {
+        let decision: SignInThrottle.Decision
+        if let device {
+            let deviceFailures = try await failureTimes(filter: \.$deviceID == device.id, since: since)
+            decision = throttle.decide(accountFailures: deviceFailures, addressFailures: [], now: now)
+        } else {
+            async let accountFailures = failureTimes(
+                filter: \.$username == username, since: since, fromUntrustedDevices: true)
+            async let addressFailures = failureTimes(
+                filter: \.$address == address, since: since, fromUntrustedDevices: true)
+            decision = throttle.decide(
+                accountFailures: try await accountFailures, addressFailures: try await addressFailures, now: now)
+        }
+        if case .wait(let until) = decision {
             try await audit("session.sign_in", outcome: "throttled", user: nil)
             return .throttled(until: until)
         }
@@ -33,22 +48,43 @@ struct SignInService {
         guard verified, let user, !user.roleGrants.isEmpty else {
             let request = self.request
             try await request.application.writes.transaction(on: db) { db in
-                try await SignInAttempt(username: username, address: address, succeeded: false, at: now).create(on: db)
+                try await SignInAttempt(
+                    username: username, address: address, succeeded: false, at: now, deviceID: device?.id
+                ).create(on: db)
                 try await Self.audit("session.sign_in", outcome: "failure", user: user, request: request, on: db)
             }
             return .rejected
         }
 
         let request = self.request
+        let userID = try user.requireID()
+        let newDevice = device == nil ? SessionStore.newToken() : nil
         let token = try await request.application.writes.transaction(on: db) { db in
             // A success wipes the account's failures, so a person who finally remembers is not held back later.
             try await SignInAttempt.query(on: db).filter(\.$username == username).filter(\.$succeeded == false)
                 .delete()
-            let token = try await SessionStore(request: request, database: db).start(for: try user.requireID())
+            if let device {
+                device.lastUsedAt = now
+                try await device.save(on: db)
+            } else if let newDevice {
+                try await TrustedDevice(userID: userID, tokenHash: SessionStore.hash(newDevice), at: now).create(on: db)
+            }
+            let token = try await SessionStore(request: request, database: db).start(for: userID)
             try await Self.audit("session.sign_in", outcome: "success", user: user, request: request, on: db)
             return token
         }
-        return .signedIn(token: token, landing: .for(Set(user.roleGrants.map(\.role))))
+        return .signedIn(token: token, landing: .for(Set(user.roleGrants.map(\.role))), device: newDevice)
+    }
+
+    /// The device behind the cookie, if it belongs to the account being signed in to and was used recently enough.
+    private func trustedDevice(_ token: String?, username: String) async throws -> TrustedDevice? {
+        guard let token, !token.isEmpty,
+            let device = try await TrustedDevice.query(on: request.db)
+                .filter(\.$tokenHash == SessionStore.hash(token)).with(\.$user).first(),
+            device.user.username == username,
+            request.now.timeIntervalSince(device.lastUsedAt) < TrustedDevice.lifetime
+        else { return nil }
+        return device
     }
 
     private func audit(_ action: String, outcome: String, user: User?) async throws {
@@ -70,12 +106,15 @@ struct SignInService {
             at: request.now, on: db)
     }
 
-    private func failureTimes(filter: ModelValueFilter<SignInAttempt>, since: Date) async throws -> [Date] {
-        try await SignInAttempt.query(on: request.db)
+    private func failureTimes(
+        filter: ModelValueFilter<SignInAttempt>, since: Date, fromUntrustedDevices: Bool = false
+    ) async throws -> [Date] {
+        let query = SignInAttempt.query(on: request.db)
             .filter(filter)
             .filter(\.$succeeded == false)
             .filter(\.$attemptedAt > since)
-            .all(\.$attemptedAt)
+        if fromUntrustedDevices { query.filter(\.$deviceID == nil) }
+        return try await query.all(\.$attemptedAt)
     }
 
     /// Verifies against a stand-in hash when there is no account, so an unknown username takes as long as a known one.

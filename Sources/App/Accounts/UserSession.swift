@@ -33,13 +33,16 @@ final class SignInAttempt: Model, @unchecked Sendable {
     @Field(key: "address") var address: String
     @Field(key: "succeeded") var succeeded: Bool
     @Field(key: "attempted_at") var attemptedAt: Date
+    /// The trusted device (a browser this account has signed in from before) the attempt came from, if any.
+    @OptionalField(key: "device_id") var deviceID: UUID?
 
     init() {}
 
-    init(username: String, address: String, succeeded: Bool, at date: Date) {
+    init(username: String, address: String, succeeded: Bool, at date: Date, deviceID: UUID? = nil) {
         self.username = username
         self.address = address
         self.succeeded = succeeded
         self.attemptedAt = date
+        self.deviceID = deviceID
     }
 }

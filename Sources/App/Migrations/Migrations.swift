@@ -27,5 +27,6 @@ enum CareboxMigrations {
         AddSequencesToMessaging(),
         AddRequestHashToMessages(),
         AddUploadSafeguards(),
+        CreateTrustedDevices(),
     ]
 }
