@@ -34,6 +34,8 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     // A message may hold 20,000 characters of rich text; JSON bodies up to 1 MB cover that with room to spare.
     // Uploads stream and set their own limits.
     app.routes.defaultMaxBodySize = "1mb"
+    // On SIGTERM, requests in flight get this long to finish.
+    app.http.server.configuration.shutdownTimeout = .seconds(10)
 
     ContentConfiguration.global = .carebox()
     app.views.use(.leaf)

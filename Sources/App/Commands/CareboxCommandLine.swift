@@ -39,6 +39,9 @@ public enum CareboxCommandLine {
         do {
             try await configure(app, config)
             try await app.execute()
+            // SIGTERM or SIGINT: stop accepting and let requests in flight finish (at most 10 s) while the databases
+            // are still there; Vapor's own shutdown would close the databases first and then the server.
+            await app.server.shutdown()
         } catch let error as CommandUsageError {
             report(error.description)
             exitCode = 64
