@@ -56,6 +56,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(BenchDataCommand(), as: "bench-data")
+    app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
 
     try routes(app)
 }
