@@ -21,7 +21,12 @@ import Vapor
         try await withDemoAPI { demo in
             let browser = demo.browser.newWindow()
             try await browser.signIn("alex")
-            var fields = ["message_type": demo.ids.types["General Message"]!.uuidString, "action": "attach"]
+            // As a browser posts an untouched form: every field present, empty.
+            var fields = [
+                "message_type": demo.ids.types["General Message"]!.uuidString, "recipient": "", "subject": "",
+                "body_text": "", "body_json": "", "draft_id": "", "draft_version": "", "send_key": UUID().uuidString,
+                "action": "attach",
+            ]
             for _ in 1...2 {
                 let page = try await browser.postMultipart("/messages", fields: fields, file: Self.notAFile)
                 #expect(page.status == .unprocessableEntity)

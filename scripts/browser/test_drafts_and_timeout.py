@@ -159,6 +159,61 @@ def test_with_javascript_a_refused_file_stays_explained_while_autosave_works(bro
     assert drafts_named(browser, marker) == 1
 
 
+def all_drafts(browser):
+    browser.go("/messages?folder=drafts")
+    return len(browser.driver.find_elements(By.CSS_SELECTOR, "form[action$='/discard']"))
+
+
+def test_with_javascript_a_file_chosen_on_an_untouched_message_leaves_no_draft_when_refused(browser, tmp_path):
+    browser.sign_in("alex")
+    before = all_drafts(browser)
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    browser.labelled("Add Attachment").send_keys(a_program(tmp_path))
+    wait_for(browser, lambda: REFUSED in browser.text())
+    assert all_drafts(browser) == before
+
+
+def test_with_javascript_a_chosen_photo_is_attached_and_its_location_removed_said(browser, tmp_path):
+    marker = f"js-photo-{uuid.uuid4().hex[:6]}"
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    choose_recipient(browser, "Maya Chen")
+    browser.labelled("Subject").send_keys(marker)
+    write_message(browser, "A photo of the rash")
+    wait_for(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".save-state").text == "Saved")
+    path = tmp_path / "rash.jpg"
+    path.write_bytes(JPEG_WITH_LOCATION)
+    browser.labelled("Add Attachment").send_keys(str(path))
+    wait_for(browser, lambda: "rash.jpg" in browser.driver.find_element(By.CSS_SELECTOR, "form .attachment-list").text)
+    assert "Location removed" in browser.driver.find_element(By.CSS_SELECTOR, "form .attachment-list").text
+    browser.shot("22-location-removed")
+    assert drafts_named(browser, marker) == 1
+
+
+def _le(value, size=4):
+    return value.to_bytes(size, "little")
+
+
+def _jpeg_with_location():
+    """A 4 x 4 JPEG whose Exif says where it was taken (GPS latitude) and which way up it is."""
+    tiff = b"II*\x00" + _le(8) + _le(2, 2)
+    tiff += b"\x12\x01\x03\x00" + _le(1) + b"\x06\x00\x00\x00"
+    tiff += b"\x25\x88\x04\x00" + _le(1) + _le(38) + _le(0)
+    tiff += _le(2, 2) + b"\x01\x00\x02\x00" + _le(2) + b"N\x00\x00\x00"
+    tiff += b"\x02\x00\x05\x00" + _le(3) + _le(68) + _le(0)
+    tiff += _le(41) + _le(1) + _le(52) + _le(1) + _le(3) + _le(1)
+    exif = b"Exif\x00\x00" + tiff
+    app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+    sof0 = bytes([0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x04, 0x00, 0x04, 0x03, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0])
+    sos = bytes([0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3F, 0x00])
+    return b"\xff\xd8" + app1 + sof0 + sos + b"\x00\x00\xff\xd9"
+
+
+JPEG_WITH_LOCATION = _jpeg_with_location()
+
+
 # ---- Finding 7: a warning before the timeout; a timed-out message comes back as a draft --------------------------
 
 
