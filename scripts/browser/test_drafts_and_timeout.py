@@ -187,7 +187,9 @@ def test_with_javascript_a_chosen_photo_is_attached_and_its_location_removed_sai
     path.write_bytes(JPEG_WITH_LOCATION)
     browser.labelled("Add Attachment").send_keys(str(path))
     wait_for(browser, lambda: "rash.jpg" in browser.driver.find_element(By.CSS_SELECTOR, "form .attachment-list").text)
-    assert "Location removed" in browser.driver.find_element(By.CSS_SELECTOR, "form .attachment-list").text
+    attached = browser.driver.find_element(By.CSS_SELECTOR, "form .attachment-list")
+    assert "Location removed" in attached.text
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", attached)
     browser.shot("22-location-removed")
     assert drafts_named(browser, marker) == 1
 
