@@ -67,6 +67,9 @@ struct MessagingError: AbortError, Equatable {
         .unprocessableEntity, "idempotency_key_reused",
         "This Idempotency-Key was already used for a different message. Use a new key for each message.",
         field: "Idempotency-Key")
+    static let replyDraftExists = MessagingError(
+        .conflict, "reply_draft_exists",
+        "You already have a draft reply in this conversation, perhaps in another window. Reload to continue it.")
     static let nothingToSend = MessagingError(
         .unprocessableEntity, "body_required", "Enter a message before you send it.", field: "body")
 

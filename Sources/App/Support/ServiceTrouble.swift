@@ -26,6 +26,9 @@ enum ServiceTrouble: Equatable {
             self = .storageFull
         case let posix as POSIXError where [.ENOSPC, .EDQUOT].contains(posix.code):
             self = .storageFull
+        case let cocoa as CocoaError where cocoa.code == .fileWriteOutOfSpace:
+            // FileHandle's writes (the blob store) report a full disk this way.
+            self = .storageFull
         case is NIOConnectionError, ChannelError.connectTimeout, ChannelError.ioOnClosedChannel,
             is RequestDeadlineMiddleware.Exceeded:
             self = .databaseUnavailable

@@ -1,4 +1,5 @@
 import Domain
+import FluentKit
 import Foundation
 
 /// Drafts: saved as the user writes, version-checked, resumed and discarded. Sending one is `SendMessage`'s.
@@ -48,9 +49,14 @@ struct Drafts {
         let fields = try await validate(input, existing: nil)
         guard !fields.isEmpty || keepEmpty else { return nil }
         let id = UUID()
-        try await store.write { store in
-            try await store.insertDraft(id, fields)
-            try await store.audit("draft.save", "draft", id, actingFor: fields.patient)
+        do {
+            try await store.write { store in
+                try await store.insertDraft(id, fields)
+                try await store.audit("draft.save", "draft", id, actingFor: fields.patient)
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure && fields.conversation != nil {
+            // One reply draft per person and conversation: another window made it first.
+            throw MessagingError.replyDraftExists
         }
         return try await responses([try await store.draft(id)])[0]
     }
