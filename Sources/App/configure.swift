@@ -50,6 +50,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(RequestLineMiddleware())
     app.middleware.use(RequestDeadlineMiddleware(deadline: .seconds(config.requestDeadlineSeconds)))
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(MethodNotAllowedMiddleware())
 
     app.migrations.add(CareboxMigrations.all)
     app.asyncCommands.use(MigrateCommand(), as: "migrate")

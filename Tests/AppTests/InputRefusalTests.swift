@@ -107,21 +107,3 @@ import Vapor
         }
     }
 }
-
-/// Two windows starting a reply draft in the same conversation: the second is told, not answered with a 500.
-@Suite struct ReplyDraftConflictTests {
-    @Test func aSecondReplyDraftInOneConversationIsAConflict() async throws {
-        try await withDemoAPI { demo in
-            let alex = try await demo.client("alex")
-            let conversation = try await alex.start(
-                demo.ids.start("General Message", to: demo.ids.provider("mchen"), subject: "Two windows"))
-            let first = try await alex.send(
-                .POST, "/drafts", json: ["conversationId": conversation.uuidString, "body": "One"])
-            #expect(first.status == .created)
-            let second = try await alex.send(
-                .POST, "/drafts", json: ["conversationId": conversation.uuidString, "body": "Two"])
-            #expect(second.status == .conflict)
-            #expect(second.json["code"] as? String == "reply_draft_exists")
-        }
-    }
-}

@@ -30,6 +30,12 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             if page.status == .serviceUnavailable {
                 response.headers.replaceOrAdd(name: .retryAfter, value: String(ServiceTrouble.retryAfterSeconds))
             }
+            // Headers the error asks for (`Allow` on a 405) go with it; its body is this middleware's.
+            if let abort = error as? any AbortError {
+                for (name, value) in abort.headers where name.lowercased() != "content-type" {
+                    response.headers.replaceOrAdd(name: name, value: value)
+                }
+            }
             return response
         }
     }
@@ -83,6 +89,12 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                     metadata: ["trouble": "\(trouble)", "type": "\(String(reflecting: type(of: error)))"])
             }
             return (trouble.page, nil)
+        case let method as MethodNotAllowed:
+            return (
+                PageError(
+                    status: .methodNotAllowed, code: "method_not_allowed", title: "Method Not Allowed",
+                    message: method.reason), nil
+            )
         case let abort as any AbortError where abort.status == .notFound:
             return (.notFound, nil)
         case let abort as any AbortError where abort.status == .forbidden:

@@ -17,7 +17,10 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response =
             Self.refusedMethods.contains(request.method)
-            ? Response(status: .methodNotAllowed) : try await next.respond(to: request)
+            ? Response(
+                status: .methodNotAllowed,
+                headers: ["Allow": request.application.routes.methods(at: request.url.path).joined(separator: ", ")])
+            : try await next.respond(to: request)
         if strictTransportSecurity {
             response.headers.replaceOrAdd(
                 name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")

@@ -36,11 +36,16 @@ struct MessagingAPIController: RouteCollection {
         try await request.readConversation().messageTypes()
     }
 
+    /// `type` is required: eligibility depends on the type of message. A refusal names the query's `type`.
     @Sendable func recipients(request: Request) async throws -> [RecipientResponse] {
         let type = try request.uuidQuery("type")
-        return try await request.readConversation().recipients(
-            patient: try request.uuidQuery("patient"), type: type,
-            matching: try? request.query.get(String.self, at: "q"))
+        let patient = try request.uuidQuery("patient")
+        do {
+            return try await request.readConversation().recipients(
+                patient: patient, type: type, matching: try? request.query.get(String.self, at: "q"))
+        } catch let error as MessagingError where error == .unknownMessageType {
+            throw error.naming("type")
+        }
     }
 
     @Sendable func actingFor(request: Request) async throws -> [ActingForResponse] {
@@ -68,7 +73,7 @@ struct MessagingAPIController: RouteCollection {
     @Sendable func start(request: Request) async throws -> Response {
         let input = try request.content.decode(SendMessage.StartInput.self)
         let send = try await request.sendMessage()
-        let sent = try await send.start(input, idempotencyKey: request.idempotencyKey)
+        let sent = try await namingJSONFields { try await send.start(input, idempotencyKey: request.idempotencyKey) }
         let conversation = try await send.conversation(sent)
         return try await conversation.withETag(conversation.version)
             .encodeResponse(status: sent.created ? .created : .ok, for: request)
@@ -84,9 +89,10 @@ struct MessagingAPIController: RouteCollection {
     }
 
     @Sendable func edit(request: Request) async throws -> Response {
+        let version = try request.requiredIfMatchVersion()
         let input = try request.content.decode(EditDetails.EditInput.self)
         let conversation = try await request.editDetails().edit(
-            try request.uuidParameter("conversationID"), version: request.ifMatchVersion, input)
+            try request.uuidParameter("conversationID"), version: version, input)
         return try await conversation.withETag(conversation.version).encodeResponse(for: request)
     }
 
@@ -127,7 +133,9 @@ struct MessagingAPIController: RouteCollection {
 
     @Sendable func createDraft(request: Request) async throws -> Response {
         let input = try request.content.decode(Drafts.DraftInput.self)
-        guard let draft = try await request.drafts().create(input) else { return Response(status: .noContent) }
+        let drafts = try await request.drafts()
+        let created = try await namingJSONFields { try await drafts.create(input) }
+        guard let draft = created else { return Response(status: .noContent) }
         return try await draft.withETag(draft.version).encodeResponse(status: .created, for: request)
     }
 
@@ -137,23 +145,26 @@ struct MessagingAPIController: RouteCollection {
     }
 
     @Sendable func updateDraft(request: Request) async throws -> Response {
+        let version = try request.requiredIfMatchVersion()
         let input = try request.content.decode(Drafts.DraftInput.self)
-        guard
-            let draft = try await request.drafts().update(
-                try request.uuidParameter("draftID"), version: request.ifMatchVersion, input)
-        else { return Response(status: .noContent) }
+        let id = try request.uuidParameter("draftID")
+        let drafts = try await request.drafts()
+        guard let draft = try await namingJSONFields({ try await drafts.update(id, version: version, input) }) else {
+            return Response(status: .noContent)
+        }
         return try await draft.withETag(draft.version).encodeResponse(for: request)
     }
 
     @Sendable func discardDraft(request: Request) async throws -> HTTPStatus {
-        try await request.drafts().discard(try request.uuidParameter("draftID"), version: request.ifMatchVersion)
+        try await request.drafts().discard(try request.uuidParameter("draftID"), version: try request.ifMatchVersion())
         return .noContent
     }
 
     /// 201 with the conversation the draft became; sending it again (or twice at once) answers 200 with the same.
     @Sendable func sendDraft(request: Request) async throws -> Response {
         let send = try await request.sendMessage()
-        let sent = try await send.send(draft: try request.uuidParameter("draftID"), version: request.ifMatchVersion)
+        let sent = try await send.send(
+            draft: try request.uuidParameter("draftID"), version: try request.ifMatchVersion())
         let conversation = try await send.conversation(sent)
         return try await conversation.withETag(conversation.version)
             .encodeResponse(status: sent.created ? .created : .ok, for: request)
@@ -174,6 +185,21 @@ struct Versioned<Body: Content>: AsyncResponseEncodable {
     func encodeResponse(for request: Request) async throws -> Response {
         try await encodeResponse(status: .ok, for: request)
     }
+}
+
+/// Runs a use case for a JSON request, naming its fields as the JSON does: the web form's `message_type` is the API's
+/// `messageTypeId`.
+func namingJSONFields<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as MessagingError where error.field == "message_type" {
+        throw error.naming("messageTypeId")
+    }
+}
+
+extension MessagingError {
+    /// The same refusal, naming `field` instead.
+    func naming(_ field: String) -> MessagingError { MessagingError(status, code, message, field: field) }
 }
 
 extension Content {
@@ -207,11 +233,28 @@ extension Request {
 
     var idempotencyKey: String? { headers.first(name: "Idempotency-Key") }
 
-    /// The version in `If-Match: "3"` (weak or strong), or nil when absent or unreadable.
-    var ifMatchVersion: Int? {
+    /// The version in `If-Match: "3"` (weak, `W/"3"`, or bare, `3`), nil when absent. Anything else is refused (422)
+    /// rather than read as absent: a discard or send with an unreadable version must not go ahead unconditionally.
+    func ifMatchVersion() throws -> Int? {
         guard var value = headers.first(name: .ifMatch)?.trimmingCharacters(in: .whitespaces) else { return nil }
         if value.hasPrefix("W/") { value.removeFirst(2) }
-        return Int(value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        let quoted = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+        let digits = quoted ? value.dropFirst().dropLast() : Substring(value)
+        guard (1...18).contains(digits.count), digits.allSatisfy({ ("0"..."9").contains($0) }),
+            let version = Int(digits)
+        else {
+            throw MessagingError(
+                .unprocessableEntity, "invalid_if_match",
+                "If-Match must be the ETag of the version you are changing, such as \"3\".", field: "If-Match")
+        }
+        return version
+    }
+
+    /// For a change that must say which version it changes: without `If-Match` it is refused (428) before anything
+    /// else is looked at, whatever it names.
+    func requiredIfMatchVersion() throws -> Int {
+        guard let version = try ifMatchVersion() else { throw MessagingError.preconditionRequired }
+        return version
     }
 
     func uuidParameter(_ name: String) throws -> UUID {
@@ -245,8 +288,10 @@ extension Request {
         return value
     }
 
+    /// An id, or nil when the parameter is absent. Present but empty (`patient=`) is refused like any other non-id:
+    /// read as absent, it would quietly widen the answer to everyone the caller acts for.
     func uuidQuery(_ name: String) throws -> UUID? {
-        guard let text = try? query.get(String.self, at: name), !text.isEmpty else { return nil }
+        guard let text = try? query.get(String.self, at: name) else { return nil }
         guard let id = UUID(uuidString: text) else {
             throw MessagingError(.unprocessableEntity, "invalid_\(name)", "\(name) must be an id.", field: name)
         }

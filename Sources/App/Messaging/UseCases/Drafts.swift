@@ -93,10 +93,11 @@ struct Drafts {
     /// A draft may be incomplete, but what it holds must already be allowed: a type of the organisation, an eligible
     /// recipient, confidentiality only where the patient may set it, a body within limits.
     private func validate(_ input: DraftInput, existing: Draft?) async throws -> DraftFields {
-        let patient = existing?.$patient.id ?? input.patientId ?? context.userID
+        var patient = existing?.$patient.id ?? input.patientId ?? context.userID
         let conversation = existing?.$conversation.id ?? input.conversationId
         if let conversation {
-            _ = try await store.conversation(conversation, withState: false)
+            // A reply draft is the conversation's patient's, whoever writes it and whatever patientId says.
+            patient = try await store.conversation(conversation, withState: false).patientID
         } else if !ConversationRules.canStart(context.actor, for: UserID(patient)) {
             throw MessagingError.notFound
         }
@@ -117,6 +118,8 @@ struct Drafts {
             guard let rule, ConversationRules.mayStartConfidential(context.actor, for: UserID(patient), type: rule)
             else { throw MessagingError.confidentialityNotAllowed }
         }
+        // Checked even where it is not kept (a reply draft has no subject of its own), like every other field.
+        let subject = try SubjectInput.clean(input.subject)
         var body: RichTextDocument?
         if let input = input.body {
             let document = input.document
@@ -131,7 +134,7 @@ struct Drafts {
         }
         return DraftFields(
             patient: patient, conversation: conversation, messageType: conversation == nil ? input.messageTypeId : nil,
-            recipient: recipient, subject: conversation == nil ? try SubjectInput.clean(input.subject) : nil,
+            recipient: recipient, subject: conversation == nil ? subject : nil,
             confidential: confidential, body: body)
     }
 
