@@ -176,7 +176,14 @@ struct SendMessage {
     func send(draft id: UUID, version: Int?) async throws -> Sent {
         let key = "draft:\(id.uuidString)"
         if let sent = try await alreadySent(key) { return sent }
-        let draft = try await store.draft(id)
+        let draft: Draft
+        do {
+            draft = try await store.draft(id)
+        } catch let error as MessagingError where error == .notFound {
+            // A send of the same draft committed between the check above and this read, and took the draft with it.
+            guard let sent = try await alreadySent(key) else { throw error }
+            return sent
+        }
         if let version, version != draft.version { throw MessagingError.versionConflict }
         let body = draft.body.flatMap(RichTextDocument.fromJSON).map(MessageBodyInput.document)
         let claim = DraftClaim(id: id, version: draft.version)
