@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 import Vapor
 
 /// Answers 503 (with `Retry-After`) when a request has not finished within its deadline, instead of leaving the
@@ -16,7 +17,7 @@ struct RequestDeadlineMiddleware: AsyncMiddleware {
         if contentType?.type == "multipart" || contentType == .binary || request.url.path.hasSuffix("/attachments") {
             return try await next.respond(to: request)
         }
-        let deadline = self.deadline
+        let deadline = TimeAmount(self.deadline)
         return try await withCheckedThrowingContinuation { continuation in
             let outcome = Outcome(continuation)
             let work = Task {
@@ -26,8 +27,10 @@ struct RequestDeadlineMiddleware: AsyncMiddleware {
                     outcome.finish(.failure(error))
                 }
             }
-            let timer = Task {
-                try await Task.sleep(for: deadline)
+            // A timer on the event loop, not a task in `Task.sleep`: cancelling a sleeping task wakes it at once, but
+            // the runtime keeps its wake-up (about 1 KB) until the deadline would have passed, so every request held
+            // memory for the full deadline, 10 MB at 700 requests/s. A cancelled scheduled task leaves the loop at once.
+            let timer = request.eventLoop.scheduleTask(in: deadline) {
                 outcome.finish(.failure(Exceeded()))
                 work.cancel()
             }

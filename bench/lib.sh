@@ -1,0 +1,98 @@
+# Shared by bench/run and bench/soak (sourced, not run): tools, the build, a loaded database, a running
+# `carebox serve` on loopback and a signed-in patient. The sourcing script sets `work` (a temporary folder) first.
+
+ticks=$(getconf CLK_TCK)
+
+bench_tools() {
+    command -v wrk >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+}
+
+# Sets `bin`: BENCH_BIN if given (e.g. a debug build), otherwise a release build of carebox made here.
+bench_build() {
+    if [ -n "${BENCH_BIN:-}" ]; then
+        bin=$BENCH_BIN
+        echo "== Using $bin"
+    else
+        echo "== Release build"
+        swift build -c release --product carebox >/dev/null
+        bin=$(swift build -c release --show-bin-path)/carebox
+    fi
+}
+
+# "release" or "debug", from the binary's folder.
+bench_build_kind() { case "$bin" in */debug/*) echo debug ;; */release/*) echo release ;; *) echo custom ;; esac; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+peak_kb() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
+rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+thread_count() { awk '/^Threads/ { print $2 }' "/proc/$1/status"; }
+
+# A throwaway, durable PostgreSQL 15 cluster (fsync=on, synchronous_commit=on); exports DATABASE_URL and stops it on
+# exit unless bench_postgres_stop does first.
+bench_postgres_start() {
+    eval "$(CAREBOX_PG_DURABLE=1 scripts/postgres-cluster start)"
+    export CAREBOX_PG_DIR CAREBOX_PG_SOCKET CAREBOX_PG_PORT
+    trap 'scripts/postgres-cluster stop' EXIT
+    scripts/postgres-cluster psql -q -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" >/dev/null 2>&1 || true
+}
+
+bench_postgres_stop() {
+    scripts/postgres-cluster stop
+    trap - EXIT
+    unset DATABASE_URL CAREBOX_PG_DIR CAREBOX_PG_SOCKET CAREBOX_PG_PORT
+}
+
+# Loads a fresh database of `size` messages, starts `carebox serve` on a free loopback port and signs a patient in.
+# Sets the globals `db`, `size`, `server` (its pid), `base` (its address), `conversation`, `BENCH_REPLY_ID` and the
+# function `query`; exports what bench/*.lua read: BENCH_TOKEN, BENCH_COOKIE, BENCH_CONVERSATION, BENCH_SEARCH,
+# BENCH_REPLY, BENCH_RUN. Extra server environment (NAME=value …) may follow `size`.
+bench_prepare() { # db size [NAME=value …]
+    db=$1 size=$2
+    shift 2
+    local env=(CAREBOX_LOG_LEVEL=warning CAREBOX_PUBLIC_URL=http://127.0.0.1 CAREBOX_BLOB_DIR="$work/blobs-$db-$size"
+        CAREBOX_ATTACHMENT_KEY="$(head -c 32 /dev/urandom | base64)")
+    if [ "$db" = sqlite ]; then
+        env=(-u DATABASE_URL "${env[@]}" CAREBOX_SQLITE_PATH="$work/bench-$size.sqlite")
+        rm -f "$work/bench-$size.sqlite" "$work/bench-$size.sqlite-wal" "$work/bench-$size.sqlite-shm"
+        query() { sqlite3 "$work/bench-$size.sqlite" "$1"; }
+    else
+        env+=(DATABASE_URL="$DATABASE_URL")
+        query() { scripts/postgres-cluster psql -At -c "$1"; }
+    fi
+    echo "== $db, $size messages: loading"
+    env "${env[@]}" "$bin" bench-data --messages "$size" 2>&1 | grep -v Migrator | tail -1
+    # PostgreSQL: statistics and visibility maps as autovacuum keeps them in service, rather than it catching up with
+    # the bulk load in the middle of the measurements.
+    if [ "$db" = postgres ]; then query "VACUUM ANALYZE" >/dev/null; fi
+    port=$(free_port)
+    base="http://127.0.0.1:$port"
+    env "${env[@]}" "$@" "$bin" serve --hostname 127.0.0.1 --port "$port" >"$work/server-$db-$size.log" 2>&1 &
+    server=$!
+    for _ in $(seq 1 150); do curl -fsS -o /dev/null "$base/sign-in" 2>/dev/null && break; sleep 0.2; done
+
+    # The same kind of patient at every size, so sizes compare like for like: three conversations, one of them of
+    # about 30 messages, and no proxy grant of their own. Signed in, with an API token.
+    read -r conversation username < <(query "SELECT c.id || ' ' || u.username FROM conversations c JOIN users u ON u.id = c.patient_id JOIN messages m ON m.conversation_id = c.id WHERE (SELECT count(*) FROM conversations o WHERE o.patient_id = c.patient_id) = 3 AND NOT EXISTS (SELECT 1 FROM proxy_grants g WHERE g.proxy_id = c.patient_id) GROUP BY c.id, u.username HAVING count(*) BETWEEN 20 AND 50 ORDER BY abs(count(*) - 30), c.id LIMIT 1" | tr '|' ' ')
+    local jar="$work/cookies-$db-$size" csrf type reply_target
+    csrf=$(curl -s -c "$jar" -b "$jar" "$base/sign-in" | grep -o 'name="csrf_token" value="[^"]*"' | sed 's/.*value="//;s/"//')
+    curl -s -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$csrf" --data-urlencode "username=$username" \
+        --data-urlencode password=carebox-bench "$base/sign-in"
+    BENCH_TOKEN=$(curl -s -b "$jar" -X POST -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+        -d '{"name":"bench"}' "$base/api/v1/tokens" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+    BENCH_COOKIE=$(awk '$6 == "carebox_session" { print "carebox_session=" $7 }' "$jar")
+    type=$(curl -s -H "Authorization: Bearer $BENCH_TOKEN" "$base/api/v1/message-types" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+    # Replies go to another of the patient's conversations, so the one opened keeps its 20–50 messages.
+    reply_target=$(query "SELECT id FROM conversations WHERE patient_id = (SELECT patient_id FROM conversations WHERE id = '$conversation') AND id <> '$conversation' LIMIT 1")
+    BENCH_CONVERSATION="/api/v1/conversations/$conversation" BENCH_SEARCH="/api/v1/recipients?type=$type&q=Ava"
+    BENCH_REPLY_ID=${reply_target:-$conversation}
+    BENCH_REPLY="/api/v1/conversations/$BENCH_REPLY_ID/messages"
+    BENCH_RUN="$db-$size-$$"
+    export BENCH_TOKEN BENCH_COOKIE BENCH_CONVERSATION BENCH_SEARCH BENCH_REPLY BENCH_RUN
+}
+
+bench_stop_server() {
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+}
