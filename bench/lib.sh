@@ -2,6 +2,14 @@
 # `carebox serve` on loopback and a signed-in patient. The sourcing script sets `work` (a temporary folder) first.
 
 ticks=$(getconf CLK_TCK)
+server=""
+
+# On any exit, a failed step included: stop the server and the PostgreSQL cluster this script started.
+bench_cleanup() {
+    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
+    if [ -n "${CAREBOX_PG_DIR:-}" ]; then scripts/postgres-cluster stop || true; fi
+}
+trap bench_cleanup EXIT
 
 bench_tools() {
     command -v wrk >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -28,18 +36,16 @@ peak_kb() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 thread_count() { awk '/^Threads/ { print $2 }' "/proc/$1/status"; }
 
-# A throwaway, durable PostgreSQL 15 cluster (fsync=on, synchronous_commit=on); exports DATABASE_URL and stops it on
-# exit unless bench_postgres_stop does first.
+# A throwaway, durable PostgreSQL 15 cluster (fsync=on, synchronous_commit=on); exports DATABASE_URL. Stopped by
+# bench_postgres_stop, or on exit.
 bench_postgres_start() {
     eval "$(CAREBOX_PG_DURABLE=1 scripts/postgres-cluster start)"
     export CAREBOX_PG_DIR CAREBOX_PG_SOCKET CAREBOX_PG_PORT
-    trap 'scripts/postgres-cluster stop' EXIT
     scripts/postgres-cluster psql -q -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" >/dev/null 2>&1 || true
 }
 
 bench_postgres_stop() {
     scripts/postgres-cluster stop
-    trap - EXIT
     unset DATABASE_URL CAREBOX_PG_DIR CAREBOX_PG_SOCKET CAREBOX_PG_PORT
 }
 
@@ -95,4 +101,5 @@ bench_prepare() { # db size [NAME=value …]
 bench_stop_server() {
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
+    server=""
 }
