@@ -591,13 +591,18 @@ def server_errors(server):
     return f"; log: {' | '.join(l[:300] for l in lines)}" if lines else ""
 
 
-def kill_9(sc):
+def replies_under_load(sc):
+    """A fresh database and server, Alex signed in, a conversation, and 16 clients replying in it."""
     db = sc.database()
     server = sc.server(db)
     server.start()
     token = sign_in(server.port)
     conversation = start_conversation(server.port, token)
-    load = Replies(server.port, token, conversation).start()
+    return db, server, token, conversation, Replies(server.port, token, conversation).start()
+
+
+def kill_9(sc):
+    db, server, token, conversation, load = replies_under_load(sc)
     try:
         time.sleep(5)
         before = len(load.acked)
@@ -626,12 +631,7 @@ def kill_9(sc):
 
 
 def pg_restart(sc):
-    db = sc.database()
-    server = sc.server(db)
-    server.start()
-    token = sign_in(server.port)
-    conversation = start_conversation(server.port, token)
-    load = Replies(server.port, token, conversation).start()
+    db, server, token, conversation, load = replies_under_load(sc)
     probes = []  # (started, finished, status or error kind)
     probing = threading.Event()
 
@@ -977,12 +977,7 @@ def stale_edits(sc):
 
 
 def sigterm(sc):
-    db = sc.database()
-    server = sc.server(db)
-    server.start()
-    token = sign_in(server.port)
-    conversation = start_conversation(server.port, token)
-    load = Replies(server.port, token, conversation).start()
+    db, server, token, conversation, load = replies_under_load(sc)
     try:
         time.sleep(4)
         termed = now()

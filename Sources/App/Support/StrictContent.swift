@@ -50,14 +50,20 @@ enum IncomingText {
     }
 }
 
-/// Vapor's JSON decoder, refusing a body with a field the target type does not have (the OpenAPI document says
-/// `additionalProperties: false`: a misspelt `"Confidential": true` must not quietly make an open conversation) or with
-/// a control character in any string.
-struct StrictJSONDecoder: ContentDecoder {
+/// A content decoder whose one real entry point takes `userInfo` (Vapor's `content.get(at:)` needs it); the plain one
+/// forwards to it.
+protocol ForwardingContentDecoder: ContentDecoder {}
+
+extension ForwardingContentDecoder {
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
         try decode(D.self, from: body, headers: headers, userInfo: [:])
     }
+}
 
+/// Vapor's JSON decoder, refusing a body with a field the target type does not have (the OpenAPI document says
+/// `additionalProperties: false`: a misspelt `"Confidential": true` must not quietly make an open conversation) or with
+/// a control character in any string.
+struct StrictJSONDecoder: ForwardingContentDecoder {
     func decode<D: Decodable>(
         _ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]
     ) throws -> D {
@@ -242,12 +248,8 @@ private struct SingleValueChecking: SingleValueDecodingContainer {
 }
 
 /// Vapor's form decoder, after refusing a control character in any field.
-struct CheckedFormDecoder: ContentDecoder {
+struct CheckedFormDecoder: ForwardingContentDecoder {
     private let form = URLEncodedFormDecoder()
-
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
-        try decode(D.self, from: body, headers: headers, userInfo: [:])
-    }
 
     func decode<D: Decodable>(
         _ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]
@@ -258,12 +260,8 @@ struct CheckedFormDecoder: ContentDecoder {
 }
 
 /// Vapor's multipart decoder, after refusing a control character in any field that is not a file.
-struct CheckedFormDataDecoder: ContentDecoder {
+struct CheckedFormDataDecoder: ForwardingContentDecoder {
     private let formData = FormDataDecoder()
-
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
-        try decode(D.self, from: body, headers: headers, userInfo: [:])
-    }
 
     func decode<D: Decodable>(
         _ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]
