@@ -267,6 +267,7 @@ class Server:
         self.db, self.logs, self.label = db, logs, label
         self.port = free_port()
         self.proc, self.starts, self.log_path = None, 0, None
+        self.extra_env = {}  # on top of the database's, e.g. CAREBOX_SMTP_URL
 
     def start(self, limit=90):
         for attempt in range(3):
@@ -291,7 +292,8 @@ class Server:
         with open(self.log_path, "ab") as log:
             for attempt in range(30):
                 try:
-                    self.proc = subprocess.Popen(command, env=self.db.env(self.port), cwd=REPO, stdout=log,
+                    self.proc = subprocess.Popen(command, env={**self.db.env(self.port), **self.extra_env},
+                                                 cwd=REPO, stdout=log,
                                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
                     break
                 except OSError as error:  # e.g. ETXTBSY while the binary is being relinked
@@ -1033,12 +1035,99 @@ def sigterm(sc):
             f"acked, lost {lost}, doubled {doubled}, restart {restart:.1f}s, audit intact: {events} events")
 
 
+class MailServer:
+    """scripts/smtp_server.py (aiosmtpd) in a folder of the scenario's: what it accepts is written there as .eml/.json."""
+
+    def __init__(self, work):
+        self.folder = os.path.join(work, "mail")
+        os.makedirs(self.folder, exist_ok=True)
+        self.proc, self.port = None, None
+
+    def start(self):
+        cert, key = os.path.join(self.folder, "cert.pem"), os.path.join(self.folder, "key.pem")
+        if not os.path.exists(cert):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        ports = os.path.join(self.folder, "ports")
+        if os.path.exists(ports):
+            os.remove(ports)
+        self.proc = subprocess.Popen([sys.executable, os.path.join(REPO, "scripts", "smtp_server.py"), self.folder,
+                                      cert, key], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        RUNNING.add(self.proc)
+        deadline = now() + 30
+        while not os.path.exists(ports):
+            if now() > deadline or self.proc.poll() is not None:
+                raise Failure("the SMTP server did not start")
+            time.sleep(0.1)
+        self.port = json.load(open(ports))["plain"]
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            RUNNING.discard(self.proc)
+
+    def received(self, address):
+        count = 0
+        for name in glob.glob(os.path.join(self.folder, "*.json")):
+            with open(name) as f:
+                if address in json.load(f).get("rcpt_tos", []):
+                    count += 1
+        return count
+
+
+def mail_kill_9(sc):
+    """Dr. Chen replies while the mail server is down; the server is killed (-9) before it could deliver; the mail
+    server comes up; after the restart exactly one email reaches Alex, and one Jordan (his proxy)."""
+    db = sc.database()
+    server = sc.server(db)
+    mail = MailServer(sc.work)
+    sc.cleanups.append(mail.stop)
+    down = free_port()  # nothing listens here: the mail server is down
+    server.extra_env = {"CAREBOX_SMTP_URL": f"smtp://{HOST}:{down}?starttls=off", "CAREBOX_MAIL_FROM": "portal@example.org"}
+    server.start()
+    alex, chen = Client(server.port, sign_in(server.port, "alex")), Client(server.port, sign_in(server.port, "mchen"))
+    types = items(alex.call("GET", "/api/v1/message-types").json())
+    type_id = types[0]["id"]
+    recipients = items(alex.call("GET", f"/api/v1/recipients?type={type_id}").json())
+    doctor = next((r for r in recipients if r["kind"] == "provider" and "Chen" in json.dumps(r)), None)
+    if doctor is None:
+        raise Failure("Dr. Chen is not among Alex's recipients")
+    r = alex.call("POST", "/api/v1/conversations", {
+        "messageTypeId": type_id, "recipient": {"kind": "provider", "id": doctor["id"]}, "subject": "Mail faults",
+        "body": "start"})
+    if r.status != 201:
+        raise Failure(f"POST /api/v1/conversations answered {r.describe()}")
+    conversation = r.json()["conversation"]["id"]
+    r = chen.call("POST", f"/api/v1/conversations/{conversation}/messages", {"body": "A reply"})
+    if r.status != 201:
+        raise Failure(f"the reply answered {r.describe()}")
+    time.sleep(2)  # the worker tries, finds no mail server, and waits to try again
+    server.kill()
+    mail.start()
+    server.extra_env["CAREBOX_SMTP_URL"] = f"smtp://{HOST}:{mail.port}?starttls=off"
+    killed = now()
+    server.start()
+    deadline = now() + 60
+    while now() < deadline and (mail.received("alex@example.org") < 1 or mail.received("jordan@example.org") < 1):
+        time.sleep(0.2)
+    delivered = now() - killed
+    time.sleep(8)  # any second copy would have gone by now
+    alex_count, jordan_count = mail.received("alex@example.org"), mail.received("jordan@example.org")
+    server.stop()
+    if (alex_count, jordan_count) != (1, 1):
+        raise Failure(f"emails after the restart: alex {alex_count}, jordan {jordan_count}; expected exactly one each"
+                      + server_errors(server))
+    return f"delivered {delivered:.1f}s after the kill, alex 1, jordan 1, none doubled"
+
+
 SCENARIOS = [  # name, function, databases
     ("kill-9", kill_9, ("sqlite", "postgres")),
     ("pg-restart", pg_restart, ("postgres",)),
     ("disk-full", disk_full, ("sqlite",)),
     ("stale-edits", stale_edits, ("sqlite", "postgres")),
     ("sigterm", sigterm, ("sqlite", "postgres")),
+    ("mail-kill-9", mail_kill_9, ("sqlite", "postgres")),
 ]
 
 

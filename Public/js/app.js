@@ -279,6 +279,12 @@
     });
     form.querySelectorAll("input[name=message_type]").forEach(function (radio) {
       radio.addEventListener("change", function () {
+        // Add Attachment shows only for a type that allows attachments.
+        var types = form.querySelector("[data-no-attachments]");
+        var attachmentsBlock = form.querySelector("[data-compose-attachments]");
+        if (types && attachmentsBlock) {
+          attachmentsBlock.hidden = types.getAttribute("data-no-attachments").split(" ").indexOf(radio.value) >= 0;
+        }
         var patient = form.querySelector("input[name=patient]").value;
         fetch("/api/v1/recipients?type=" + encodeURIComponent(radio.value) + "&patient=" + encodeURIComponent(patient),
           { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -512,4 +518,119 @@
     // Leaving the page (a link, the back button, closing the tab) keeps what was written.
     window.addEventListener("pagehide", function () { if (dirty) save(true); });
   });
+
+  // ---- Live updates: the Messages badge, the open conversation and the In Basket follow without a reload ------
+  // /events (Server-Sent Events) says only what changed, in ids and numbers. What to show is fetched through the page's
+  // own address, so the same access checks and audit apply, as a background request that does not keep an idle
+  // session alive. A hidden tab fetches when it is shown again: a message is marked read only when it can be seen.
+  (function () {
+    if (typeof EventSource !== "function" || typeof DOMParser !== "function") return;
+    if (!(Number(document.body.dataset.sessionSeconds) > 0)) return;
+    var nav = document.querySelector("a.nav-messages");
+    var timeline = document.querySelector("ol.timeline[data-live-conversation]");
+    var basket = document.querySelector("[data-live-in-basket]");
+    if (!nav && !timeline && !basket) return;
+
+    var status = document.createElement("p");
+    status.className = "visually-hidden live-status";
+    status.setAttribute("role", "status");
+    document.body.appendChild(status);
+
+    function setBadge(count) {
+      if (!nav) return;
+      nav.textContent = "Messages";
+      if (count > 0) {
+        var badge = document.createElement("span");
+        badge.className = "badge";
+        badge.setAttribute("aria-hidden", "true");
+        badge.textContent = String(count);
+        nav.appendChild(document.createTextNode(" "));
+        nav.appendChild(badge);
+      }
+      nav.setAttribute("aria-label", count > 0 ? "Messages, " + count + " unread" : "Messages");
+    }
+
+    // One background fetch at a time per view; changes that arrive meanwhile are fetched once after it.
+    function refresher(apply) {
+      var busy = false, again = false, waiting = false;
+      function run() {
+        if (document.hidden) {
+          if (!waiting) {
+            waiting = true;
+            document.addEventListener("visibilitychange", function shown() {
+              if (document.hidden) return;
+              document.removeEventListener("visibilitychange", shown);
+              waiting = false;
+              run();
+            });
+          }
+          return;
+        }
+        if (busy) { again = true; return; }
+        busy = true;
+        fetch(location.pathname + location.search, { credentials: "same-origin", headers: { "X-Carebox-Background": "1" } })
+          .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+          .then(function (html) { if (html) apply(new DOMParser().parseFromString(html, "text/html")); })
+          .catch(function () { /* offline: the next change tries again */ })
+          .then(function () {
+            busy = false;
+            if (again) { again = false; run(); }
+          });
+      }
+      return run;
+    }
+
+    function replaceChildren(target, source) {
+      while (target.firstChild) target.removeChild(target.firstChild);
+      Array.prototype.forEach.call(source.childNodes, function (node) {
+        target.appendChild(document.importNode(node, true));
+      });
+    }
+
+    var refreshConversation = timeline && refresher(function (page) {
+      var fresh = page.querySelector("ol.timeline[data-live-conversation]");
+      if (!fresh || fresh.dataset.liveConversation !== timeline.dataset.liveConversation) return;
+      var before = timeline.querySelectorAll("li.message").length;
+      replaceChildren(timeline, fresh);
+      timeline.dataset.liveSeq = fresh.dataset.liveSeq;
+      var receipt = document.querySelector(".read-receipt"), freshReceipt = page.querySelector(".read-receipt");
+      if (receipt && freshReceipt) receipt.textContent = freshReceipt.textContent;
+      var added = timeline.querySelectorAll("li.message").length - before;
+      if (added > 0) status.textContent = added === 1 ? "A new message arrived." : added + " new messages arrived.";
+    });
+
+    var refreshBasket = basket && refresher(function (page) {
+      var fresh = page.querySelector("[data-live-in-basket]");
+      if (!fresh) return;
+      // Only the table is replaced (focus may be in the filters); the filters' counts are updated in place.
+      if (!basket.contains(document.activeElement)) replaceChildren(basket, fresh);
+      var counts = document.querySelectorAll("nav.filters .count");
+      var freshCounts = page.querySelectorAll("nav.filters .count");
+      if (counts.length === freshCounts.length) {
+        Array.prototype.forEach.call(counts, function (count, i) { count.textContent = freshCounts[i].textContent; });
+      }
+    });
+
+    var query = "";
+    if (timeline) {
+      query = "?conversation=" + encodeURIComponent(timeline.dataset.liveConversation) +
+        "&seq=" + encodeURIComponent(timeline.dataset.liveSeq);
+    } else if (basket) {
+      query = "?view=in-basket";
+    }
+    var source = new EventSource("/events" + query);
+    function data(event) { return safeParse(event.data) || {}; }
+    source.addEventListener("unread", function (event) {
+      var unread = data(event).unread;
+      if (typeof unread === "number") setBadge(unread);
+    });
+    source.addEventListener("message", function (event) {
+      var seq = data(event).seq;
+      if (refreshConversation && typeof seq === "number" && seq > Number(timeline.dataset.liveSeq)) refreshConversation();
+    });
+    source.addEventListener("inbasket", function () { if (refreshBasket) refreshBasket(); });
+    // The server ended the stream (signed out, timed out, another tab took its place): stop, do not reconnect.
+    source.addEventListener("end", function () { source.close(); });
+    window.addEventListener("pagehide", function () { source.close(); });
+  })();
 })();

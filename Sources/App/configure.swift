@@ -30,6 +30,11 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.virusScanning = VirusScanning(
         scanner: config.clamd.map { ClamdScanner(address: $0) }, whenUnavailable: config.clamdFailure)
     app.uploadRate = UploadRateLimiter(limit: config.uploadsPerMinute)
+    app.emailNotifications = config.smtp.map {
+        EmailNotifications(client: SMTPClient(configuration: $0), from: config.mailFrom, publicURL: config.publicURL)
+    }
+    if let interval = config.notificationInterval { app.lifecycle.use(NotificationWorker(interval: interval)) }
+    try app.useLiveUpdates(config)
 
     // A message may hold 20,000 characters of rich text; JSON bodies up to 1 MB cover that with room to spare.
     // Uploads stream and set their own limits.
@@ -56,8 +61,11 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(CreateOrganizationCommand(), as: "create-organization")
     app.asyncCommands.use(BenchDataCommand(), as: "bench-data")
-    app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
+    app.asyncCommands.use(AuditCommands(), as: "audit")
+    // The older name, which scripts (scripts/faults) call: the same check.
+    app.asyncCommands.use(AuditVerifyCommand(), as: "verify-audit")
 
     try routes(app)
 }

@@ -13,16 +13,29 @@ public struct MessageTypeRule: Hashable, Sendable {
     public let pools: Set<PoolID>
     public let allowsConfidentiality: Bool
     public let allowsAttachments: Bool
+    /// The sides that may start a conversation of this type.
+    public let startedBy: Set<ConversationSide>
+    /// A retired type keeps its conversations but starts no new one.
+    public let retired: Bool
 
     public init(
         id: MessageTypeID, offersCareTeam: Bool, pools: Set<PoolID>, allowsConfidentiality: Bool,
-        allowsAttachments: Bool
+        allowsAttachments: Bool, startedBy: Set<ConversationSide> = [.patient, .proxy, .careTeam],
+        retired: Bool = false
     ) {
         self.id = id
         self.offersCareTeam = offersCareTeam
         self.pools = pools
         self.allowsConfidentiality = allowsConfidentiality
         self.allowsAttachments = allowsAttachments
+        self.startedBy = startedBy
+        self.retired = retired
+    }
+
+    /// Whether someone on `side` may start a new conversation of this type: offered in lists and accepted on start.
+    /// Existing conversations of the type are untouched either way.
+    public func mayStart(as side: ConversationSide) -> Bool {
+        !retired && startedBy.contains(side)
     }
 }
 

@@ -49,7 +49,11 @@ extension Tag {
                 ("earlier messages", patient, patient.messagesQuery(in: id, upTo: 11, limit: 51)),
                 (
                     "recipient search: the patient's care relationships", patient,
-                    "SELECT * FROM care_relationships WHERE patient_id = \(bind: alex)"
+                    """
+                    SELECT care_relationships.* FROM care_relationships
+                    JOIN users ON users.id = care_relationships.provider_id AND users.deactivated_at IS NULL
+                    WHERE care_relationships.patient_id = \(bind: alex)
+                    """
                 ),
             ]
             for (name, user) in [("provider", chen), ("pool member", nina)] {

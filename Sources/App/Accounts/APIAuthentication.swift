@@ -19,7 +19,8 @@ struct APIAuthenticator: AsyncMiddleware {
                 throw PageError.formExpired
             }
         }
-        guard request.auth.has(SignedInUser.self) else { throw APIAuthenticationError() }
+        guard let user = request.auth.get(SignedInUser.self) else { throw APIAuthenticationError() }
+        guard !user.mustChangePassword else { throw PasswordChangeRequired() }
         return try await next.respond(to: request)
     }
 }

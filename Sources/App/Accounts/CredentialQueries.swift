@@ -4,6 +4,7 @@ import Foundation
 import SQLKit
 
 /// The user behind a credential (a session or an API token) with their roles, in one query: it runs on every request.
+/// A deactivated user's credentials find no one, even one that deactivation somehow missed.
 enum CredentialLookup {
     /// One row per role of the user holding the credential.
     private struct Row: Decodable {
@@ -14,6 +15,7 @@ enum CredentialLookup {
         let title: String?
         let credentials: String?
         let role: String?
+        let mustChangePassword: Bool
         let createdAt: Date?
         let lastSeenAt: Date?
     }
@@ -46,10 +48,11 @@ enum CredentialLookup {
             """
             SELECT \(ident: table).id AS credential_id, users.id AS user_id, users.organization_id AS organization_id,
                 users.name AS name, users.title AS title, users.credentials AS credentials,
+                users.must_change_password AS must_change_password,
                 CAST(user_roles.role AS TEXT) AS role\(unsafeRaw: extra)
             FROM \(ident: table) JOIN users ON users.id = \(ident: table).user_id
             LEFT JOIN user_roles ON user_roles.user_id = users.id
-            WHERE \(unsafeRaw: condition)\(bind: hash)
+            WHERE users.deactivated_at IS NULL AND \(unsafeRaw: condition)\(bind: hash)
             """
         ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         guard let first = rows.first else { return nil }
@@ -57,7 +60,22 @@ enum CredentialLookup {
             id: first.userId, organizationID: first.organizationId,
             displayName: PersonName(name: first.name, title: first.title, credentials: first.credentials).displayName,
             roles: Set(rows.compactMap { $0.role.flatMap(Role.init(rawValue:)) }),
-            sessionID: isSession ? first.credentialId : nil)
+            sessionID: isSession ? first.credentialId : nil, mustChangePassword: first.mustChangePassword)
         return Found(user: user, createdAt: first.createdAt, lastSeenAt: first.lastSeenAt)
+    }
+}
+
+/// Passwords a person sets themselves.
+enum PasswordQueries {
+    /// Keeps the person's own new password in place of a temporary one, and bumps their version (administrators'
+    /// pages show whether a new password is still to be chosen).
+    static func replaceTemporary(of user: User.IDValue, hash: String, on db: any Database) async throws {
+        try await db.sql().raw(
+            """
+            UPDATE users SET password_hash = \(bind: hash), must_change_password = \(bind: false),
+                version = version + 1
+            WHERE id = \(bind: user)
+            """
+        ).run()
     }
 }

@@ -1,14 +1,23 @@
 import Vapor
 
 /// Turns the session cookie into a `SignedInUser`, or notes that the session behind it has ended.
+///
+/// A request counts as activity (it keeps an idle session alive) unless it is the live-updates stream
+/// (`recordsActivity: false`) or a page's script fetching in the background what the stream announced
+/// (`X-Carebox-Background: 1`): a page left open must still time out.
 struct SessionAuthenticator: AsyncMiddleware {
     struct SessionEndedKey: StorageKey {
         typealias Value = Bool
     }
 
+    static let backgroundHeader = "X-Carebox-Background"
+
+    var recordsActivity = true
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = request.cookies[SessionStore.cookieName]?.string, !token.isEmpty {
-            switch try await SessionStore(request: request).resume(token: token) {
+            let activity = recordsActivity && request.headers.first(name: Self.backgroundHeader) != "1"
+            switch try await SessionStore(request: request).resume(token: token, recordingActivity: activity) {
             case .signedIn(let user):
                 request.auth.login(user)
             case .ended:
@@ -46,6 +55,12 @@ struct RequireSignIn: AsyncMiddleware {
                     secure: request.config.secureCookies)
             }
             return response
+        }
+        // A temporary password opens one page only: choosing a new one.
+        if request.auth.get(SignedInUser.self)?.mustChangePassword == true,
+            request.url.path != ChoosePasswordController.path
+        {
+            return request.redirect(to: ChoosePasswordController.path, redirectType: .normal)
         }
         return try await next.respond(to: request)
     }

@@ -30,7 +30,8 @@ struct SessionStore {
         case ended
     }
 
-    func resume(token: String) async throws -> Resumed {
+    /// The session behind `token`, if it is still open. `recordingActivity: false` checks it without keeping it alive.
+    func resume(token: String, recordingActivity: Bool = true) async throws -> Resumed {
         guard let found = try await CredentialLookup.session(hash: Self.hash(token), on: database),
             let sessionID = found.user.sessionID, let createdAt = found.createdAt, let lastSeenAt = found.lastSeenAt
         else { return .ended }
@@ -38,7 +39,7 @@ struct SessionStore {
             try await UserSession.query(on: database).filter(\.$id == sessionID).delete()
             return .ended
         }
-        if policy.shouldRecordActivity(lastSeenAt: lastSeenAt, now: now) {
+        if recordingActivity && policy.shouldRecordActivity(lastSeenAt: lastSeenAt, now: now) {
             try await UserSession.query(on: database).filter(\.$id == sessionID).set(\.$lastSeenAt, to: now).update()
         }
         return .signedIn(found.user)

@@ -56,7 +56,7 @@ struct SignInController: RouteCollection {
             username: username, password: password, address: request.clientAddress,
             deviceToken: request.cookies[TrustedDevice.cookieName]?.string)
         switch outcome {
-        case .signedIn(let token, let landing, let device):
+        case .signedIn(let token, let landing, let device, let mustChoose):
             if let previous = request.cookies[SessionStore.cookieName]?.string, !previous.isEmpty {
                 try await SessionStore(request: request).end(token: previous)
             }
@@ -65,6 +65,7 @@ struct SignInController: RouteCollection {
                 request.auth.login(user)
                 target = await unsent.keep(request) ?? target
             }
+            if mustChoose { target = ChoosePasswordController.path }
             let response = request.redirect(to: target, redirectType: .normal)
             response.cookies[SessionStore.cookieName] = SessionStore.cookie(
                 token, secure: request.config.secureCookies, policy: request.config.sessionPolicy)
@@ -73,6 +74,11 @@ struct SignInController: RouteCollection {
                     device, secure: request.config.secureCookies)
             }
             return response
+        case .inactive:
+            let page = SignInPage(
+                request: request, next: next, username: form.username,
+                error: "This account is not active. Contact your organization to have it reactivated.", unsent: unsent)
+            return try await request.view.render("sign-in", page).encodeResponse(status: .forbidden, for: request)
         case .rejected:
             let page = SignInPage(
                 request: request, next: next, username: form.username,
@@ -121,6 +127,11 @@ struct SignInController: RouteCollection {
                         at: request.now, on: db)
                 }
             }
+        }
+        if let user = request.auth.get(SignedInUser.self) {
+            // Its open pages' streams end now, not at their next heartbeat.
+            request.application.liveUpdates.publish(
+                LiveEvent(kind: .session, organizationID: user.organizationID, conversationID: nil, userID: user.id))
         }
         request.auth.logout(SignedInUser.self)
         let response = request.redirect(to: "/sign-in?signed-out=1", redirectType: .normal)

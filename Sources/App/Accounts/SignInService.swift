@@ -6,10 +6,14 @@ import Vapor
 struct SignInService {
     enum Outcome {
         /// `device`: a new trusted-device token for the browser to keep, when it did not have one for this account.
-        case signedIn(token: String, landing: LandingPage, device: String?)
+        /// `mustChoosePassword`: signed in with a temporary password, so the next page is Choose a New Password.
+        case signedIn(token: String, landing: LandingPage, device: String?, mustChoosePassword: Bool)
         /// Unknown username or wrong password: the same outcome, so the page cannot tell which.
         case rejected
         case throttled(until: Date)
+        /// The right password for a deactivated account. Only told after the password is right, so a guesser learns
+        /// nothing about which accounts exist.
+        case inactive
     }
 
     let request: Request
@@ -56,6 +60,11 @@ struct SignInService {
             return .rejected
         }
 
+        guard user.deactivatedAt == nil else {
+            try await audit("session.sign_in", outcome: "inactive", user: user)
+            return .inactive
+        }
+
         let request = self.request
         let userID = try user.requireID()
         let newDevice = device == nil ? SessionStore.newToken() : nil
@@ -73,7 +82,9 @@ struct SignInService {
             try await Self.audit("session.sign_in", outcome: "success", user: user, request: request, on: db)
             return token
         }
-        return .signedIn(token: token, landing: .for(Set(user.roleGrants.map(\.role))), device: newDevice)
+        return .signedIn(
+            token: token, landing: .for(Set(user.roleGrants.map(\.role))), device: newDevice,
+            mustChoosePassword: user.mustChangePassword)
     }
 
     /// The device behind the cookie, if it belongs to the account being signed in to and was used recently enough.

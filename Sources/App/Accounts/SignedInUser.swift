@@ -12,6 +12,8 @@ struct SignedInUser: Authenticatable, Sendable {
     let roles: Set<Role>
     /// The session behind this request (nil for an API token), so signing out ends exactly it.
     let sessionID: UserSession.IDValue?
+    /// Signed in with a temporary password: nothing but choosing a new one is open to them until they have.
+    var mustChangePassword: Bool = false
 
     var landingPage: LandingPage { .for(roles) }
 }

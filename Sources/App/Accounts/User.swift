@@ -18,6 +18,18 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "specialty") var specialty: String?
     /// `YYYY-MM-DD`; patients only.
     @OptionalField(key: "birth_date") var birthDate: String?
+    /// Set while the account is deactivated: no sign-in, no API token.
+    @OptionalField(key: "deactivated_at") var deactivatedAt: Date?
+    /// Set with a temporary password: the next sign-in must choose a new one.
+    @Field(key: "must_change_password") var mustChangePassword: Bool
+    /// Where notification emails go; nil: none are sent.
+    @OptionalField(key: "email") var email: String?
+    /// Whether to email this person about new messages to them (or to the patients they are a proxy for).
+    @Enum(key: "message_notices") var messageNotices: MessageNotices
+    /// Whether to email this care-team member a daily summary of their open and overdue conversations.
+    @Field(key: "care_team_summary") var careTeamSummary: Bool
+    /// Bumped by every administrator's change, for `If-Match`.
+    @Field(key: "version") var version: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     @Children(for: \.$user) var roleGrants: [UserRole]
@@ -27,7 +39,8 @@ final class User: Model, @unchecked Sendable {
     var properties: [any AnyProperty] {
         [
             $id, $organization, $username, $passwordHash, $name, $title, $credentials, $specialty, $birthDate,
-            $createdAt, $roleGrants,
+            $deactivatedAt, $email, $messageNotices, $careTeamSummary, $mustChangePassword, $version, $createdAt,
+            $roleGrants,
         ]
     }
 
@@ -45,6 +58,10 @@ final class User: Model, @unchecked Sendable {
         self.credentials = credentials
         self.specialty = specialty
         self.birthDate = birthDate
+        self.mustChangePassword = false
+        self.messageNotices = .immediately
+        self.careTeamSummary = false
+        self.version = 1
     }
 
     var personName: PersonName { PersonName(name: name, title: title, credentials: credentials) }

@@ -19,8 +19,20 @@ final class AuditEvent: Model, @unchecked Sendable {
     @Field(key: "outcome") var outcome: String
     @OptionalField(key: "address") var address: String?
     @Field(key: "occurred_at") var occurredAt: Date
+    /// For an administrator's change: the values before and after, as JSON (`AuditChange`). Never message text.
+    @OptionalField(key: "detail") var detail: String?
     @Field(key: "previous_hash") var previousHash: String
     @Field(key: "hash") var hash: String
+
+    /// Listed here rather than found by reflection on every row, Fluent's largest cost per row: verifying the chain
+    /// reads every event. A test checks the list against reflection.
+    var properties: [any AnyProperty] {
+        [
+            $id, $sequence, $organizationID, $actorID, $actingForID, $action, $recordType, $recordID, $outcome,
+            $address,
+            $occurredAt, $detail, $previousHash, $hash,
+        ]
+    }
 
     init() {}
 
@@ -29,14 +41,15 @@ final class AuditEvent: Model, @unchecked Sendable {
         "\(previousHash)|\(sequence)\(canonicalTail)"
     }
 
-    /// The canonical text after the previous hash and the sequence, each field preceded by `|`. PostgreSQL appends
+    /// The canonical text after the previous hash and the sequence, each field preceded by `|`; the detail only when
+    /// there is one, so events written before it existed still hash as they did. PostgreSQL appends
     /// it to the chain head it locks (`AuditQueries.append`).
     var canonicalTail: String {
         [
             "", organizationID?.uuidString ?? "", actorID?.uuidString ?? "", actingForID?.uuidString ?? "", action,
             recordType ?? "", recordID?.uuidString ?? "", outcome, address ?? "",
             String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())),
-        ].joined(separator: "|")
+        ].joined(separator: "|") + (detail.map { "|" + $0 } ?? "")
     }
 
     var computedHash: String {

@@ -30,10 +30,11 @@ enum AuditQueries {
                     WHERE id = 1 FOR UPDATE
                 ), event AS (
                     INSERT INTO audit_events (id, sequence, organization_id, actor_id, acting_for_id, action,
-                        record_type, record_id, outcome, address, occurred_at, previous_hash, hash)
+                        record_type, record_id, outcome, address, occurred_at, detail, previous_hash, hash)
                     SELECT \(bind: event.id!), head.sequence, \(bind: event.organizationID), \(bind: event.actorID),
                         \(bind: event.actingForID), \(bind: event.action), \(bind: event.recordType),
                         \(bind: event.recordID), \(bind: event.outcome), \(bind: event.address), \(bind: event.occurredAt),
+                        \(bind: event.detail),
                         head.previous_hash, encode(sha256(convert_to(
                             head.previous_hash || '|' || head.sequence::text || \(bind: event.canonicalTail), 'UTF8')),
                             'hex')
@@ -56,15 +57,24 @@ enum AuditQueries {
         try await sql.raw(
             """
             INSERT INTO audit_events (id, sequence, organization_id, actor_id, acting_for_id, action, record_type, \
-            record_id, outcome, address, occurred_at, previous_hash, hash) VALUES (\(bind: event.id!), \
+            record_id, outcome, address, occurred_at, detail, previous_hash, hash) VALUES (\(bind: event.id!), \
             \(bind: event.sequence), \(bind: event.organizationID), \(bind: event.actorID), \(bind: event.actingForID), \
             \(bind: event.action), \(bind: event.recordType), \(bind: event.recordID), \(bind: event.outcome), \
-            \(bind: event.address), \(bind: event.occurredAt), \(bind: event.previousHash), \(bind: event.hash))
+            \(bind: event.address), \(bind: event.occurredAt), \(bind: event.detail), \(bind: event.previousHash), \(bind: event.hash))
             """
         ).run()
         try await sql.raw(
             "UPDATE audit_chain_heads SET last_sequence = \(bind: event.sequence), last_hash = \(bind: event.hash) WHERE id = 1"
         ).run()
+    }
+
+    /// The chain head: the last sequence appended and its hash; nil before the migration has made it.
+    static func head(on sql: any SQLDatabase) async throws -> (sequence: Int64, hash: String)? {
+        guard
+            let head = try await sql.raw("SELECT last_sequence, last_hash FROM audit_chain_heads WHERE id = 1")
+                .first(decoding: Head.self)
+        else { return nil }
+        return (head.sequence, head.hash)
     }
 
     static func installAppendOnlyGuards(on sql: any SQLDatabase) async throws {

@@ -20,10 +20,14 @@ final class CareRelationship: Model, @unchecked Sendable {
     /// `YYYY-MM-DD`; see `ActivePeriod`.
     @Field(key: "active_from") var activeFrom: String
     @OptionalField(key: "active_until") var activeUntil: String?
+    /// Bumped by every administrator's change, for `If-Match`.
+    @Field(key: "version") var version: Int
 
     /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
     /// list against reflection.
-    var properties: [any AnyProperty] { [$id, $organization, $patient, $provider, $kind, $activeFrom, $activeUntil] }
+    var properties: [any AnyProperty] {
+        [$id, $organization, $patient, $provider, $kind, $activeFrom, $activeUntil, $version]
+    }
 
     init() {}
 
@@ -37,5 +41,6 @@ final class CareRelationship: Model, @unchecked Sendable {
         self.kind = kind
         self.activeFrom = period.from.description
         self.activeUntil = period.until?.description
+        self.version = 1
     }
 }

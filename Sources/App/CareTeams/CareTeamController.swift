@@ -108,7 +108,7 @@ struct CareTeamController: RouteCollection {
                     value: "provider:\(context.userID.uuidString)", label: context.user.displayName, detail: nil,
                     selected: form.from == "provider:\(context.userID.uuidString)"))
         }
-        for pool in try await reading.store.myPools() {
+        for pool in try await reading.store.myPools() where pool.retiredAt == nil {
             let value = "pool:\(pool.id!.uuidString)"
             senders.append(OptionModel(value: value, label: pool.name, detail: nil, selected: form.from == value))
         }
@@ -120,7 +120,7 @@ struct CareTeamController: RouteCollection {
                     selected: $0.id?.uuidString == form.patient)
             },
             senders: senders,
-            types: reading.messageTypes().map {
+            types: reading.startableTypes(as: [.careTeam]).map {
                 OptionModel(
                     value: $0.id.uuidString, label: $0.name, detail: nil, selected: $0.id.uuidString == form.messageType
                 )

@@ -8,18 +8,23 @@ final class Pool: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Parent(key: "organization_id") var organization: Organization
     @Field(key: "name") var name: String
+    /// A retired pool is offered no more and takes no new conversations; its conversations stay.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
+    /// Bumped by every change, for `If-Match`.
+    @Field(key: "version") var version: Int
 
     @Siblings(through: PoolMember.self, from: \.$pool, to: \.$user) var members: [User]
 
     /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
     /// list against reflection.
-    var properties: [any AnyProperty] { [$id, $organization, $name, $members] }
+    var properties: [any AnyProperty] { [$id, $organization, $name, $retiredAt, $version, $members] }
 
     init() {}
 
     init(organizationID: Organization.IDValue, name: String) {
         self.$organization.id = organizationID
         self.name = name
+        self.version = 1
     }
 }
 

@@ -15,11 +15,13 @@ final class ProxyGrant: Model, @unchecked Sendable {
     @Field(key: "relationship") var relationship: String
     @Field(key: "active_from") var activeFrom: String
     @OptionalField(key: "active_until") var activeUntil: String?
+    /// Bumped by every administrator's change, for `If-Match`.
+    @Field(key: "version") var version: Int
 
     /// Listed here rather than found by reflection on every row, Fluent's largest cost per row. A test checks the
     /// list against reflection.
     var properties: [any AnyProperty] {
-        [$id, $organization, $proxy, $patient, $relationship, $activeFrom, $activeUntil]
+        [$id, $organization, $proxy, $patient, $relationship, $activeFrom, $activeUntil, $version]
     }
 
     init() {}
@@ -34,5 +36,6 @@ final class ProxyGrant: Model, @unchecked Sendable {
         self.relationship = relationship
         self.activeFrom = period.from.description
         self.activeUntil = period.until?.description
+        self.version = 1
     }
 }

@@ -11,14 +11,20 @@ public enum CareboxCommandLine {
         // `demo` and the benchmark loader run on a developer's machine: they fill in what a laptop run needs.
         let profile: AppConfig.Profile = ["demo", "bench-data"].contains(command) ? .demo : .production
 
-        let config: AppConfig
+        var config: AppConfig
         do {
             config = try AppConfig.load(from: environment, profile: profile)
         } catch {
             report(error.description)
             return 1
         }
-        if ["serve", "demo"].contains(command) {
+        let serves = ["serve", "demo"].contains(command)
+        // Only a running server sends notifications; `migrate` or `audit verify` must not.
+        if !serves { config.notificationInterval = nil }
+        if serves {
+            report(
+                config.smtp.map { "Notification emails go through \($0.host):\($0.port) from \(config.mailFrom)." }
+                    ?? "CAREBOX_SMTP_URL is not set: no notification emails are sent.")
             report(
                 config.clamd.map {
                     "Attachments are scanned by clamd at \($0); when it cannot answer they are \(config.clamdFailure == .closed ? "refused" : "accepted unscanned")."

@@ -3,7 +3,8 @@ import Fluent
 import Vapor
 
 /// `carebox create-user`: bootstraps an organisation's first admin (or any account) on a server started with `serve`,
-/// which never creates users by itself. The organisation is created if it does not exist.
+/// which never creates users by itself. The organisation is created, with its default message types, if it does not
+/// exist.
 struct CreateUserCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "organization", help: "The organisation's name; created if missing.")
@@ -66,6 +67,7 @@ struct CreateUserCommand: AsyncCommand {
             } else {
                 organization = Organization(name: organizationName, timeZone: timeZone, responseBusinessDays: 3)
                 try await organization.create(on: db)
+                try await DefaultMessageTypes.create(for: try organization.requireID(), on: db)
             }
             let user = User(
                 organizationID: try organization.requireID(), username: username, passwordHash: hash, name: name)

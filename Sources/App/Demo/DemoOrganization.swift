@@ -49,6 +49,9 @@ enum DemoOrganization {
             let user = User(
                 organizationID: org, username: username, passwordHash: username == nil ? nil : passwordHash, name: name,
                 title: title, credentials: credentials, specialty: specialty, birthDate: born)
+            // Addresses at example.org, which no mail server delivers to; care-team members take the daily summary.
+            user.email = username.map { "\($0)@example.org" }
+            user.careTeamSummary = roles.contains(where: \.isCareTeam)
             try await user.create(on: db)
             let id = try user.requireID()
             for role in roles { try await UserRole(userID: id, role: role).create(on: db) }
@@ -93,23 +96,7 @@ enum DemoOrganization {
         try await nurseTriage.$members.attach(try await User.find(torres, on: db)!, on: db)
         try await billingOffice.$members.attach(try await User.find(okafor, on: db)!, on: db)
 
-        let types: [(String, String, Bool, [Pool], Bool)] = [
-            ("General Message", "A non-urgent question or update for your care team.", true, [], true),
-            (
-                "Medical Question",
-                "A question about symptoms, a condition or your care, for your providers or the nurses.",
-                true, [nurseTriage], true
-            ),
-            ("Prescription Renewal", "Ask your provider to renew a prescription.", true, [], true),
-            ("Billing Question", "A question about a bill, a payment or insurance.", false, [billingOffice], false),
-            ("Appointment Request", "Ask to schedule, change or cancel an appointment.", false, [nurseTriage], true),
-        ]
-        for (position, (name, description, careTeam, pools, confidentiality)) in types.enumerated() {
-            let type = MessageType(
-                organizationID: org, name: name, description: description, position: position,
-                offersCareTeam: careTeam, allowsConfidentiality: confidentiality)
-            try await type.create(on: db)
-            for pool in pools { try await type.$pools.attach(pool, on: db) }
-        }
+        try await DefaultMessageTypes.create(
+            for: org, pools: ["Nurse Triage": nurseTriage, "Billing Office": billingOffice], on: db)
     }
 }

@@ -21,6 +21,8 @@ struct LayoutModel: Encodable {
     let csrfToken: String
     let messages: MessagesLink?
     let session: SessionTimes?
+    /// Whether the header links to Administration.
+    let isAdmin: Bool
 
     /// For pages shown before signing in: no Messages link.
     init(request: Request, title: String) {
@@ -31,6 +33,7 @@ struct LayoutModel: Encodable {
         self.title = title
         let user = request.auth.get(SignedInUser.self)
         self.userName = user?.displayName
+        self.isAdmin = user?.roles.contains(.admin) ?? false
         self.csrfToken = request.csrfToken
         self.messages = messages
         let policy = request.config.sessionPolicy

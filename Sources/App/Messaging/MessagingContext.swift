@@ -14,14 +14,21 @@ struct MessagingContext: Sendable {
     let messageTypes: [MessageTypeSettings]
     let now: Date
     let address: String?
+    /// Whether this server sends email notifications, so a message's transaction writes them to the outbox.
+    var emailsNotices = false
+    /// Where committed changes are announced to open pages (nil in tests of the store built without a server).
+    var liveUpdates: LiveUpdates?
 
     var today: CalendarDate { calendar.day(of: now) }
     var userID: UUID { user.id }
 
     static func resolve(for request: Request) async throws -> MessagingContext {
-        try await resolve(
+        var context = try await resolve(
             user: try request.signedInUser, organizations: request.application.organizations, at: request.now,
             from: request.clientAddress, on: request.db)
+        context.emailsNotices = request.application.emailNotifications != nil
+        context.liveUpdates = request.application.liveUpdates
+        return context
     }
 
     /// The context of `user` acting at `time`: what a request resolves, and what tests of the store build directly.
@@ -90,6 +97,10 @@ struct OrganizationSettings: Sendable {
     let attachmentQuotaBytes: Int
     let messagingEnabled: Bool
     let messagingRoles: Set<Role>
+    /// The From address of its notification emails, when it has one of its own.
+    let notificationFrom: String?
+    /// What its new-message emails say, when it has chosen its own words.
+    let notificationText: String?
 
     init(_ organization: Organization) {
         id = organization.id!
@@ -105,6 +116,8 @@ struct OrganizationSettings: Sendable {
             maxMessageBytes: organization.attachmentMaxMessageBytes,
             allowed: Set(AttachmentKind.allCases.filter { allowed.contains($0.contentType) }))
         attachmentQuotaBytes = organization.attachmentQuotaBytes
+        notificationFrom = organization.notificationFrom
+        notificationText = organization.notificationText
     }
 
     /// Whether a user with these roles may use messaging at all; when not, every messaging route answers 404.

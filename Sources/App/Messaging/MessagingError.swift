@@ -3,13 +3,11 @@ import Vapor
 
 /// A refusal from a messaging service: an HTTP status, a stable code, the field at fault, and a message safe to show.
 /// None of them carries a subject, a message text or a name.
-struct MessagingError: AbortError, Equatable {
+struct MessagingError: PublicError, Equatable {
     let status: HTTPResponseStatus
     let code: String
     let message: String
     let field: String?
-
-    var reason: String { message }
 
     init(_ status: HTTPResponseStatus, _ code: String, _ message: String, field: String? = nil) {
         self.status = status

@@ -29,6 +29,14 @@ struct MessageTypeResponse: Content {
     let allowsAttachments: Bool
 }
 
+extension MessageTypeResponse {
+    init(_ type: MessageTypeSettings) {
+        self.init(
+            id: type.id, name: type.name, description: type.description,
+            allowsConfidentiality: type.rule.allowsConfidentiality, allowsAttachments: type.rule.allowsAttachments)
+    }
+}
+
 struct ConversationSummaryResponse: Content {
     let id: UUID
     let patient: PersonResponse

@@ -17,6 +17,19 @@ struct RecipientDirectory {
         return type
     }
 
+    /// A type a new conversation may be started with from `side`: a retired type, or one that side may not start, is
+    /// an unknown type, as if it were not there.
+    func startableType(_ id: UUID?, as side: ConversationSide) throws -> MessageTypeSettings {
+        let type = try messageType(id)
+        guard type.rule.mayStart(as: side) else { throw MessagingError.unknownMessageType }
+        return type
+    }
+
+    /// The side starting a conversation about `patient`: the patient themselves, or a proxy for them.
+    func patientSide(for patient: UUID) -> ConversationSide {
+        patient == context.userID && context.actor.roles.contains(.patient) ? .patient : .proxy
+    }
+
     func eligible(for patient: UUID, type: MessageTypeRule) async throws -> Set<Recipient> {
         RecipientEligibility.recipients(
             for: type, relationships: try await relationships(of: patient), on: context.today)

@@ -28,5 +28,9 @@ enum CareboxMigrations {
         AddRequestHashToMessages(),
         AddUploadSafeguards(),
         CreateTrustedDevices(),
+        AddAdministration(),
+        AddVersionsToCareRelationshipsAndProxyGrants(),
+        AddAuditEventIndexes(),
+        AddNotifications(),
     ]
 }

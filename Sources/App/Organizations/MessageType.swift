@@ -1,3 +1,4 @@
+import Domain
 import Fluent
 import Foundation
 
@@ -15,6 +16,12 @@ final class MessageType: Model, @unchecked Sendable {
     @Field(key: "offers_care_team") var offersCareTeam: Bool
     @Field(key: "allows_confidentiality") var allowsConfidentiality: Bool
     @Field(key: "allows_attachments") var allowsAttachments: Bool
+    /// Who may start one, comma-separated: `patient`, `proxy`, `care_team`.
+    @Field(key: "started_by") var startedBy: String
+    /// A retired type keeps its conversations but is offered no more.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
+    /// Bumped by every change, for `If-Match`.
+    @Field(key: "version") var version: Int
 
     /// The pools this type offers as recipients, besides care-team providers.
     @Siblings(through: MessageTypePool.self, from: \.$messageType, to: \.$pool) var pools: [Pool]
@@ -24,7 +31,7 @@ final class MessageType: Model, @unchecked Sendable {
     var properties: [any AnyProperty] {
         [
             $id, $organization, $name, $description, $position, $offersCareTeam, $allowsConfidentiality,
-            $allowsAttachments, $pools,
+            $allowsAttachments, $startedBy, $retiredAt, $version, $pools,
         ]
     }
 
@@ -41,6 +48,21 @@ final class MessageType: Model, @unchecked Sendable {
         self.offersCareTeam = offersCareTeam
         self.allowsConfidentiality = allowsConfidentiality
         self.allowsAttachments = allowsAttachments
+        self.startedBy = Self.everyoneStarts
+        self.version = 1
+    }
+
+    /// Patients, proxies and the care team may all start a conversation of this type.
+    static let everyoneStarts = "patient,proxy,care_team"
+
+    /// `startedBy` as sides; unknown words are ignored.
+    var starters: Set<ConversationSide> {
+        Set(startedBy.split(separator: ",").compactMap { ConversationSide(rawValue: String($0)) })
+    }
+
+    /// The stored form of `starters`, in a fixed order.
+    static func startedBy(_ sides: Set<ConversationSide>) -> String {
+        [ConversationSide.patient, .proxy, .careTeam].filter(sides.contains).map(\.rawValue).joined(separator: ",")
     }
 }
 

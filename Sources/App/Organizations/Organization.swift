@@ -27,6 +27,12 @@ final class Organization: Model, @unchecked Sendable {
     @Field(key: "attachment_content_types") var attachmentContentTypes: String
     /// How many bytes of attachments one person may have stored, sent or in drafts.
     @Field(key: "attachment_quota_bytes") var attachmentQuotaBytes: Int
+    /// The From address of notification emails; nil: the server's `CAREBOX_MAIL_FROM`.
+    @OptionalField(key: "notification_from") var notificationFrom: String?
+    /// The sentence a new-message email says; nil: `NotificationEmail.defaultText`.
+    @OptionalField(key: "notification_text") var notificationText: String?
+    /// Bumped by every settings change, for `If-Match`.
+    @Field(key: "version") var version: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     @Children(for: \.$organization) var holidays: [OrganizationHoliday]
@@ -39,9 +45,9 @@ final class Organization: Model, @unchecked Sendable {
         self.timeZone = timeZone
         self.responseBusinessDays = responseBusinessDays
         self.messagingEnabled = messagingEnabled
+        self.version = 1
         self.messagingAccountTypes = [Role.patient, .proxy, .provider, .staff].map(\.rawValue).joined(separator: ",")
-        self.replyNotice =
-            "Remember to allow up to \(Organization.spelled(responseBusinessDays)) business days for a response."
+        self.replyNotice = Organization.defaultReplyNotice(days: responseBusinessDays)
         self.urgentNotice =
             "Do not use messaging for urgent matters. Call 911 if you are experiencing a medical emergency."
         self.attachmentMaxFiles = 5
@@ -62,6 +68,15 @@ final class Organization: Model, @unchecked Sendable {
     var messagingRoles: Set<Role> {
         Set(messagingAccountTypes.split(separator: ",").compactMap { Role(rawValue: String($0)) })
     }
+
+    /// The reply-time notice a new organisation starts with. Settings keep it in step with the reply time until an
+    /// administrator writes their own.
+    static func defaultReplyNotice(days: Int) -> String {
+        "Remember to allow up to \(spelled(days)) business \(days == 1 ? "day" : "days") for a response."
+    }
+
+    /// Content types Carebox can recognise by their content, and so may allow.
+    static let checkableContentTypes = AttachmentKind.allCases.map(\.contentType)
 
     private static func spelled(_ number: Int) -> String {
         let words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

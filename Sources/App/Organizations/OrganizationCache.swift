@@ -33,6 +33,12 @@ final class OrganizationCache: Sendable {
         entries.withLockedValue { $0[id] = (entry, now.addingTimeInterval(Self.lifetime)) }
         return entry
     }
+
+    /// Drops what this server holds for the organisation, so its next request reads the change just made. Other
+    /// servers see it when their entry expires, within `lifetime`.
+    func forget(_ id: UUID) {
+        _ = entries.withLockedValue { $0.removeValue(forKey: id) }
+    }
 }
 
 extension Application {
@@ -56,13 +62,15 @@ struct MessageTypeSettings: Sendable {
     let description: String
     let rule: MessageTypeRule
 
+    /// Retired pools are left out: they are offered no more, whichever types name them.
     init(_ type: MessageType) {
         id = type.id!
         name = type.name
         description = type.description
         rule = MessageTypeRule(
             id: MessageTypeID(type.id!), offersCareTeam: type.offersCareTeam,
-            pools: Set(type.pools.compactMap(\.id).map(PoolID.init)), allowsConfidentiality: type.allowsConfidentiality,
-            allowsAttachments: type.allowsAttachments)
+            pools: Set(type.pools.filter { $0.retiredAt == nil }.compactMap(\.id).map(PoolID.init)),
+            allowsConfidentiality: type.allowsConfidentiality, allowsAttachments: type.allowsAttachments,
+            startedBy: type.starters, retired: type.retiredAt != nil)
     }
 }

@@ -38,6 +38,12 @@ public struct AppConfig: Sendable {
     public var uploadsPerMinute = 60
     /// How long a request (other than an upload) may take before it is answered 503 and left behind.
     public var requestDeadlineSeconds: Int64 = 15
+    /// The mail server notification emails go through (`CAREBOX_SMTP_URL`); nil: no email.
+    public var smtp: SMTPConfiguration? = nil
+    /// The From address of notification emails, unless the organisation sets its own (`CAREBOX_MAIL_FROM`).
+    public var mailFrom = "carebox@localhost"
+    /// How often the delivery worker looks for notifications to send; nil: it does not run (tests send by hand).
+    public var notificationInterval: Duration? = .seconds(1)
 
     public var secureCookies: Bool { publicURL.scheme == "https" }
 
@@ -162,6 +168,26 @@ extension AppConfig {
             problems.append(error.problem)
         }
 
+        var smtp: SMTPConfiguration?
+        do {
+            smtp = try SMTPConfiguration.fromEnvironment(env["CAREBOX_SMTP_URL"])
+        } catch {
+            problems.append(error.problem)
+        }
+        var mailFrom = "carebox@localhost"
+        switch (env["CAREBOX_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }, profile, smtp) {
+        case (let text?, _, _):
+            if (try? SMTPAddress(text)) != nil {
+                mailFrom = text
+            } else {
+                problems.append("CAREBOX_MAIL_FROM must be one email address, such as portal@example.org")
+            }
+        case (nil, .production, _?):
+            problems.append("CAREBOX_MAIL_FROM is required with CAREBOX_SMTP_URL: the address notifications come from")
+        case (nil, _, _):
+            break
+        }
+
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         var config = AppConfig(
             storage: storage, publicURL: publicURL,
@@ -171,6 +197,8 @@ extension AppConfig {
             postgresConnectionsPerLoop: connections)
         config.clamd = clamd
         config.clamdFailure = clamdFailure
+        config.smtp = smtp
+        config.mailFrom = mailFrom
         return config
     }
 
@@ -191,12 +219,14 @@ extension AppConfig {
     /// For tests: the given storage, a clock that only moves when told, and bcrypt at its lowest cost so the suite
     /// spends its time on behaviour, not on hashing.
     public static func testing(storage: Storage, clock: any AppClock = ManualClock(Date())) -> AppConfig {
-        AppConfig(
+        var config = AppConfig(
             storage: storage, publicURL: URL(string: "http://127.0.0.1")!, bcryptCost: 4, logLevel: .warning,
             clock: clock,
             blobDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("carebox-blobs-\(UUID())")
                 .path,
             attachmentKey: [UInt8].random(count: 32))
+        config.notificationInterval = nil
+        return config
     }
 }
 

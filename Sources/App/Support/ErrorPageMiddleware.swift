@@ -60,11 +60,11 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         switch error {
         case let page as PageError:
             return (page, nil)
-        case let messaging as MessagingError:
+        case let known as any PublicError:
             return (
                 PageError(
-                    status: messaging.status, code: messaging.code, title: messaging.status.reasonPhrase,
-                    message: messaging.message), messaging.field
+                    status: known.status, code: known.code, title: known.status.reasonPhrase, message: known.message),
+                known.field
             )
         case is APIAuthenticationError:
             return (

@@ -6,15 +6,22 @@ import Vapor
 /// caller waiting for ever. PostgresNIO can leave a query unanswered when the server dies under it (seen with
 /// `pg_ctl restart -m immediate`: a transaction's next statement never completes); its task is left behind, and the
 /// caller, told nothing was acknowledged, retries with the same Idempotency-Key. Uploads stream at the sender's pace
-/// and are not timed.
+/// and are not timed; nor is an administrator's Verify chain, which reads the whole audit log (about 10,000 events a
+/// second) and writes nothing.
 struct RequestDeadlineMiddleware: AsyncMiddleware {
     let deadline: Duration
 
     struct Exceeded: Error {}
 
+    /// Long reads that change nothing: Verify chain on the page and in the API.
+    static let untimedPaths: Set<String> = ["/administration/audit/verify", "/api/v1/admin/audit-events/verify"]
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let contentType = request.headers.contentType
-        if contentType?.type == "multipart" || contentType == .binary || request.url.path.hasSuffix("/attachments") {
+        let path = request.url.path
+        if contentType?.type == "multipart" || contentType == .binary || path.hasSuffix("/attachments")
+            || Self.untimedPaths.contains(path)
+        {
             return try await next.respond(to: request)
         }
         let deadline = TimeAmount(self.deadline)

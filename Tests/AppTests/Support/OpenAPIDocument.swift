@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import App
+
 /// The served OpenAPI document, used to check that every real API response matches what it promises. Supports the
 /// JSON Schema subset the document uses: type, properties, required, additionalProperties, items, enum, const, oneOf
 /// and $ref.
@@ -8,10 +10,10 @@ struct OpenAPIDocument: Sendable {
     private let document: [String: any Sendable]
 
     static let shared: OpenAPIDocument = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-                "Resources/OpenAPI/openapi.json")
-        let data = try! Data(contentsOf: url)
+        let resources =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Resources").path + "/"
+        let data = try! OpenAPIAssembly.document(resourcesDirectory: resources)
         return OpenAPIDocument(document: try! JSONSerialization.jsonObject(with: data) as! [String: any Sendable])
     }()
 

@@ -38,6 +38,9 @@ final class TestBrowser: @unchecked Sendable {
         let port = app.http.server.shared.localAddress?.port ?? 0
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
+        // Tests send up to 16 requests at once as 16 clients would: each gets its own connection instead of queueing
+        // for one of 8 and timing out in the queue on a loaded machine.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             try await body(TestBrowser(app: app, client: client, baseURL: "http://127.0.0.1:\(port)"))

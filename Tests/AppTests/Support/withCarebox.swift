@@ -1,4 +1,5 @@
 import Fluent
+import FluentPostgresDriver
 import Foundation
 import Vapor
 
@@ -11,7 +12,7 @@ func withCarebox(
     adjust: (inout AppConfig) -> Void = { _ in },
     _ body: (Application) async throws -> Void
 ) async throws {
-    let database = try await TestDatabase.create()
+    let database = try await withPostgresDetail { try await TestDatabase.create() }
     var config = AppConfig.testing(storage: database.storage, clock: clock)
     adjust(&config)
     let app = try await Application.make(.testing)
@@ -22,10 +23,23 @@ func withCarebox(
     } catch {
         try? await app.asyncShutdown()
         try? await database.destroy()
-        throw error
+        throw PostgresDetail.wrapping(error)
     }
     try await app.asyncShutdown()
     try await database.destroy()
+}
+
+/// PostgresNIO's errors print a generic sentence to keep data out of logs; a failing test needs the server's words.
+struct PostgresDetail: Error, CustomStringConvertible {
+    let description: String
+
+    static func wrapping(_ error: any Error) -> any Error {
+        error is PSQLError ? PostgresDetail(description: String(reflecting: error)) : error
+    }
+}
+
+func withPostgresDetail<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch { throw PostgresDetail.wrapping(error) }
 }
 
 /// `withCarebox` with Riverbend Health loaded.

@@ -33,7 +33,8 @@ struct MessagingAPIController: RouteCollection {
     // MARK: Directory
 
     @Sendable func messageTypes(request: Request) async throws -> [MessageTypeResponse] {
-        try await request.readConversation().messageTypes()
+        let reading = try await request.readConversation()
+        return reading.startableTypes(as: reading.startingSides)
     }
 
     /// `type` is required: eligibility depends on the type of message. A refusal names the query's `type`.

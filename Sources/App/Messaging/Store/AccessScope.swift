@@ -92,7 +92,7 @@ struct AccessScope: Sendable {
     }
 
     /// One branch stays a plain condition, so the database can use its index and its order.
-    private static func any(_ branches: [SQLQueryString]) -> SQLQueryString? {
+    static func any(_ branches: [SQLQueryString]) -> SQLQueryString? {
         switch branches.count {
         case 0: nil
         case 1: branches[0]

@@ -52,7 +52,7 @@ enum WorkChange: Sendable {
 
 extension MessagingStore {
     /// Open, the patient side wrote last, and the expected reply date has passed.
-    func overdueSQL(today: CalendarDate) -> SQLQueryString {
+    static func overdueSQL(today: CalendarDate) -> SQLQueryString {
         """
         (conversations.status = \(bind: Conversation.Status.open.rawValue) \
         AND conversations.expected_reply_by < \(bind: today.description) \
@@ -67,7 +67,7 @@ extension MessagingStore {
         case .done: "conversations.status = \(bind: Conversation.Status.closed.rawValue)"
         case .assignedToMe: open + " AND conversations.assignee_id = \(bind: scope.userID)"
         case .pool(let id): open + " AND conversations.recipient_pool_id = \(bind: id)"
-        case .overdue: overdueSQL(today: today)
+        case .overdue: Self.overdueSQL(today: today)
         case .unread: open + " AND \(scope.unread)"
         }
     }
@@ -85,7 +85,7 @@ extension MessagingStore {
     func inBasketQuery(_ filter: InBasketFilter, today: CalendarDate, after cursor: PageCursor?, limit: Int)
         -> SQLQueryString
     {
-        let overdue: SQLQueryString = "(CASE WHEN \(overdueSQL(today: today)) THEN 1 ELSE 0 END)"
+        let overdue: SQLQueryString = "(CASE WHEN \(Self.overdueSQL(today: today)) THEN 1 ELSE 0 END)"
         var query: SQLQueryString = """
             SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
             WHERE \(scope.careTeamOnly) AND \(condition(filter, today: today))

@@ -143,8 +143,11 @@ struct MessagingStore: Sendable {
             .with(\.$roleGrants).first()
     }
 
+    /// The pool's members who can still sign in: a deactivated member is offered no work.
     func poolMembers(_ pool: UUID) async throws -> Set<UUID> {
-        Set(try await PoolMember.query(on: db).filter(\.$pool.$id == pool).all(\.$user.$id))
+        Set(
+            try await PoolMember.query(on: db).join(User.self, on: \PoolMember.$user.$id == \User.$id)
+                .filter(\.$pool.$id == pool).filter(User.self, \.$deactivatedAt == nil).all(\.$user.$id))
     }
 
     /// The actor's own pools, by name.

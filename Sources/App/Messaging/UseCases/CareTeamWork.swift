@@ -107,6 +107,7 @@ struct CareTeamWork {
             guard try await store.change(id, change) else { throw refusal }
             try await store.audit(action, "conversation", id, actingFor: patient)
         }
+        context.announce(.work, in: id)
         return try await presenter.current(id)
     }
 }

@@ -104,7 +104,7 @@ struct Drafts {
 
         var rule: MessageTypeRule?
         if conversation == nil, let typeID = input.messageTypeId {
-            rule = try directory.messageType(typeID).rule
+            rule = try directory.startableType(typeID, as: directory.patientSide(for: patient)).rule
         }
         let recipient = conversation == nil ? input.recipient?.recipient : nil
         if let recipient {

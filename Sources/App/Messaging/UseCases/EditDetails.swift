@@ -104,6 +104,7 @@ struct EditDetails {
             else { throw MessagingError.versionConflict }
             if !events.isEmpty { try await store.audit("conversation.edit", "conversation", id, actingFor: patient) }
         }
+        context.announce(.details, in: id)
         return try await ConversationPresenter(store: store).current(id)
     }
 }

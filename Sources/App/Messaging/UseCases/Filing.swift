@@ -10,5 +10,6 @@ struct Filing {
         let row = try await store.conversation(id, withState: false)
         guard ConversationRules.canArchive(store.context.actor, row.facts) else { throw MessagingError.notFound }
         try await store.write { store in try await store.setArchived(id, archived) }
+        store.context.announce(.filed, in: id, forUser: store.context.userID)
     }
 }

@@ -30,6 +30,7 @@ struct ReadConversation {
                 try await store.audit("conversation.read", "conversation", id, actingFor: patient)
                 return seq
             }
+            context.announce(.read, in: id, forUser: context.userID)
             row.markRead(upTo: last, at: context.now)
         }
         return Opened(row: row, response: try await presenter.detail(row, upTo: last, before: before))
@@ -50,6 +51,7 @@ struct ReadConversation {
         let row = try await store.conversation(id, withState: false)
         let byCareTeam = row.side == .careTeam
         _ = try await store.write { store in try await store.markRead(id, byCareTeam: byCareTeam) }
+        context.announce(.read, in: id, forUser: context.userID)
     }
 
     func list(_ folder: Folder, patient: UUID?, cursor: PageCursor?, limit: Int) async throws
@@ -76,18 +78,31 @@ struct ReadConversation {
 
     // MARK: Choosing what to write
 
+    /// Every type of the organisation, retired ones included: what existing conversations are of.
     func messageTypes() -> [MessageTypeResponse] {
-        context.messageTypes.map {
-            MessageTypeResponse(
-                id: $0.id, name: $0.name, description: $0.description,
-                allowsConfidentiality: $0.rule.allowsConfidentiality, allowsAttachments: $0.rule.allowsAttachments)
-        }
+        context.messageTypes.map(MessageTypeResponse.init)
+    }
+
+    /// The types a new conversation may be started with from one of `sides`: not retired, and started by that side.
+    func startableTypes(as sides: Set<ConversationSide>) -> [MessageTypeResponse] {
+        context.messageTypes.filter { type in sides.contains { type.rule.mayStart(as: $0) } }
+            .map(MessageTypeResponse.init)
+    }
+
+    /// The sides the actor may start conversations from: their own (patient), for someone else (proxy), the care team.
+    var startingSides: Set<ConversationSide> {
+        var sides: Set<ConversationSide> = []
+        if context.actor.roles.contains(.patient) { sides.insert(.patient) }
+        if !context.actor.proxyFor.isEmpty { sides.insert(.proxy) }
+        if context.actor.roles.contains(where: \.isCareTeam) { sides.insert(.careTeam) }
+        return sides
     }
 
     func recipients(patient: UUID?, type: UUID?, matching search: String?) async throws -> [RecipientResponse] {
         let patient = patient ?? context.userID
         guard ConversationRules.canStart(context.actor, for: UserID(patient)) else { throw MessagingError.notFound }
-        return try await directory.search(for: patient, type: directory.messageType(type).rule, matching: search)
+        let rule = try directory.startableType(type, as: directory.patientSide(for: patient)).rule
+        return try await directory.search(for: patient, type: rule, matching: search)
     }
 
     /// Whose messages someone acting for several patients is looking at: `chosen` if they may, else themselves, else the

@@ -72,7 +72,7 @@ struct SendMessage {
             }
             throw MessagingError.notFound
         }
-        let type = try directory.messageType(input.messageTypeId)
+        let type = try directory.startableType(input.messageTypeId, as: directory.patientSide(for: patient))
         guard let recipient = input.recipient?.recipient else { throw MessagingError.recipientRequired }
         guard try await directory.eligible(for: patient, type: type.rule).contains(recipient) else {
             throw MessagingError.recipientNotEligible
@@ -94,10 +94,19 @@ struct SendMessage {
         guard let patientUser = try await store.organizationUser(patient),
             patientUser.roleGrants.contains(where: { $0.role == .patient })
         else { throw MessagingError.notFound }
-        let type = try directory.messageType(input.messageTypeId)
+        let type = try directory.startableType(input.messageTypeId, as: .careTeam)
         guard let from = input.recipient?.recipient else { throw MessagingError.recipientRequired }
         let providers = try await directory.providers(for: patient)
-        guard ConversationRules.canStartAsCareTeam(context.actor, from: from, providersForPatient: providers) else {
+        // A retired pool takes no new conversations; its members still answer the ones it has.
+        let retiredPool: Bool
+        if case .pool(let pool) = from {
+            retiredPool = try await store.pools([pool.uuid])[pool.uuid]?.retiredAt != nil
+        } else {
+            retiredPool = false
+        }
+        guard !retiredPool,
+            ConversationRules.canStartAsCareTeam(context.actor, from: from, providersForPatient: providers)
+        else {
             throw MessagingError(
                 .unprocessableEntity, "care_team_start_not_allowed",
                 "You can write to patients you have a care relationship with, or for a pool you belong to.",
@@ -123,6 +132,7 @@ struct SendMessage {
         return try await written(key: key, request: request) { store in
             try await store.take(draft)
             try await store.insert(conversation, firstMessage: message)
+            if validated.side == .careTeam { try await store.noticeToPatientSide(of: conversation.id) }
             try await store.finish(draft, sentAs: message.id)
             try await store.audit("conversation.start", "conversation", conversation.id, actingFor: validated.patient)
             return Sent(
@@ -158,6 +168,7 @@ struct SendMessage {
         return try await written(key: key, request: request) { store in
             try await store.take(draft)
             let seq = try await store.append(message, expectedReplyBy: expectedReplyBy)
+            if row.side == .careTeam { try await store.noticeToPatientSide(of: row.id) }
             try await store.finish(draft, sentAs: message.id)
             try await store.audit("message.send", "message", message.id, actingFor: patient)
             return Sent(
@@ -215,7 +226,9 @@ struct SendMessage {
         key: String?, request: String?, _ work: @escaping @Sendable (MessagingStore) async throws -> Sent
     ) async throws -> Sent {
         do {
-            return try await store.write(work)
+            let sent = try await store.write(work)
+            context.announce(.message, in: sent.conversationID)
+            return sent
         } catch {
             guard let key, (error as? any DatabaseError)?.isConstraintFailure == true,
                 let sent = try await alreadySent(key, request: request)

@@ -69,5 +69,6 @@ extension ConversationPage {
             replyDraftVersion: form?.version ?? replyDraft?.version,
             sendKey: form?.sendKey ?? UUID().uuidString, errors: errors,
             urgentNotice: onCareTeam ? nil : context.organization.urgentNotice)
+        if latestHref == nil { liveSeq = String(detail.messages.last?.seq ?? 0) }
     }
 }

@@ -205,7 +205,7 @@ extension MessagesController {
             ?? context.userID
         guard ConversationRules.canStart(context.actor, for: UserID(patient)) else { throw MessagingError.notFound }
 
-        let types = reading.messageTypes()
+        let types = reading.startableTypes(as: [reading.directory.patientSide(for: patient)])
         let chosen = types.first { $0.id.uuidString == form.messageType }
         var recipients: [RecipientResponse] = []
         if let chosen { recipients = try await reading.recipients(patient: patient, type: chosen.id, matching: nil) }
@@ -213,7 +213,7 @@ extension MessagesController {
         let patientName =
             patientIsMe ? nil : try await reading.actingFor().first { $0.patient.id == patient }?.patient.name
 
-        let page = ComposePage(
+        var page = ComposePage(
             layout: try await LayoutModel.make(request, title: "New Message"), viewing: viewing,
             patientID: patient.uuidString, patientName: patientName,
             types: types.map {
@@ -235,6 +235,9 @@ extension MessagesController {
             errors: errors,
             errorSummary: Array(errors.values), replyNotice: context.organization.replyNotice,
             urgentNotice: context.organization.urgentNotice)
+        page.showAttachments = chosen?.allowsAttachments ?? true
+        page.typesWithoutAttachments = types.filter { !$0.allowsAttachments }.map(\.id.uuidString).joined(
+            separator: " ")
         return try await request.view.render("compose", page).encodeResponse(status: status, for: request)
     }
 }

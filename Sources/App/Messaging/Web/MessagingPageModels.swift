@@ -104,6 +104,10 @@ struct ComposePage: Encodable {
     let draftID: String?
     let draftVersion: Int?
     let attachments: [AttachmentModel]
+    /// False when the chosen type allows no attachments: Add Attachment is not offered.
+    var showAttachments = true
+    /// The types that allow no attachments, space-separated, for the script to hide Add Attachment when one is chosen.
+    var typesWithoutAttachments = ""
     /// The file input's `accept` list.
     let attachmentTypes: String
     /// What may be attached, from the organisation's settings.
@@ -225,6 +229,9 @@ struct ConversationPage: Encodable {
     let errors: [String: String]
     /// The 911 line, for the patient side only.
     let urgentNotice: String?
+    /// The latest message number shown, when the page shows the latest messages: the live-updates script appends
+    /// newer ones as they come (see docs/live-updates.md). Nil on an earlier page.
+    var liveSeq: String? = nil
 }
 
 struct EditPage: Encodable {

@@ -1,0 +1,75 @@
+import Domain
+import Foundation
+import Vapor
+
+/// A person as administration shows them: what the organisation knows of the account, never anything they wrote.
+struct AdminPersonResponse: Content, Equatable {
+    let id: UUID
+    let name: String
+    /// Title, name and credentials, as messaging shows them ("Dr. Lena Park").
+    let displayName: String
+    let title: String?
+    let credentials: String?
+    let specialty: String?
+    let birthDate: String?
+    let username: String?
+    /// In the order of `Role.allCases`.
+    let roles: [String]
+    let active: Bool
+    let mustChangePassword: Bool
+    let version: Int
+
+    init(_ user: User, roles: Set<Role>) {
+        id = user.id!
+        name = user.name
+        displayName = user.personName.displayName
+        title = user.title
+        credentials = user.credentials
+        specialty = user.specialty
+        birthDate = user.birthDate
+        username = user.username
+        self.roles = Role.allCases.filter(roles.contains).map(\.rawValue)
+        active = user.deactivatedAt == nil
+        mustChangePassword = user.mustChangePassword
+        version = user.version
+    }
+}
+
+/// One page of a search, 25 (or `limit`) people in name order.
+struct AdminPeoplePageResponse: Content {
+    let items: [AdminPersonResponse]
+    let page: Int
+    /// The next page's number, when there is one.
+    let nextPage: Int?
+}
+
+/// Shown once: Carebox keeps only its hash.
+struct AdminTemporaryPasswordResponse: Content {
+    let person: AdminPersonResponse
+    let temporaryPassword: String
+}
+
+struct AdminCareRelationshipResponse: Content, Equatable {
+    let id: UUID
+    let patientId: UUID
+    let provider: PersonResponse
+    /// `primary_care` or `specialist`.
+    let kind: String
+    let from: String
+    let until: String?
+    /// In force today (in the organisation's time zone).
+    let active: Bool
+    let version: Int
+}
+
+struct AdminProxyGrantResponse: Content, Equatable {
+    let id: UUID
+    let patientId: UUID
+    let proxy: PersonResponse
+    let relationship: String
+    let from: String
+    let until: String?
+    /// In force today (in the organisation's time zone).
+    let active: Bool
+    let version: Int
+}

@@ -1,0 +1,17 @@
+import Domain
+import Foundation
+import Vapor
+
+extension Request {
+    /// People administration for the signed-in administrator (403 for anyone else), on today's date in the
+    /// organisation's time zone.
+    func managePeople() async throws -> ManagePeople {
+        let actor = try adminActor
+        let calendar = try await application.organizations.entry(for: actor.organizationID, at: actor.now, on: db)?
+            .calendar
+        let today =
+            calendar?.day(of: actor.now)
+            ?? BusinessCalendar(timeZone: TimeZone(identifier: "UTC")!, holidays: []).day(of: actor.now)
+        return ManagePeople(db: db, writes: application.writes, actor: actor, today: today, hasher: password.async)
+    }
+}

@@ -1,0 +1,28 @@
+/// How a person hears of new messages to them, or to the patients they are a proxy for.
+enum MessageNotices: String, Codable, CaseIterable, Sendable {
+    /// An email for each conversation with news (several messages within 15 minutes make one).
+    case immediately
+    /// One email at 7:00 in the organisation's time zone, when something is unread.
+    case dailySummary = "daily_summary"
+    case off
+}
+
+/// What one notification in the outbox is for.
+enum NotificationKind: String, Codable, Sendable {
+    /// A new message in a conversation the person may see.
+    case newMessage = "new_message"
+    /// The morning summary of a person's unread messages, or of a care-team member's open and overdue work.
+    case dailySummary = "daily_summary"
+}
+
+/// Where a notification is in its life.
+enum NotificationStatus: String, Codable, Sendable {
+    /// Waiting to be sent, or to be tried again after a transient failure.
+    case pending
+    case sent
+    /// The mail server refused it for good (a 5xx), or transient failures went on too long. Shown to administrators.
+    case failed
+    /// Nothing to send after all: the person took back their address or their choice, or may no longer see the
+    /// conversation.
+    case skipped
+}

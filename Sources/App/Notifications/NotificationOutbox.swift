@@ -1,0 +1,175 @@
+import Domain
+import Foundation
+import SQLKit
+
+/// Writes the notifications to send into the outbox (`notifications`), in the transaction of what they are about, so a
+/// message is never committed without its notices nor a notice without its message. `NotificationDelivery` sends them.
+///
+/// Who is told (docs/notifications.md): of a message from the care team, the people on the patient side who may see
+/// the conversation today and want to hear right away: the patient, and the proxies in force for the patient unless
+/// the conversation is confidential. Never the writer. The care team hears through the daily summary instead.
+struct NotificationOutbox {
+    let sql: any SQLDatabase
+    let organization: OrganizationSettings
+    let now: Date
+    let today: CalendarDate
+
+    /// Messages in one conversation within this long of a notice make no notice of their own.
+    static let coalescingWindow: TimeInterval = 15 * 60
+
+    /// A notice to each person on the patient side who wants one now, unless one about this conversation is still
+    /// waiting to go or went out less than 15 minutes ago. The conversation row is locked by the message written
+    /// before this, so two replies at once cannot both find no notice.
+    func careTeamWrote(in conversationID: UUID, writer: UUID) async throws {
+        let people = try await sql.raw(
+            """
+            SELECT users.id FROM users JOIN conversations ON conversations.id = \(bind: conversationID) \
+            WHERE users.organization_id = \(bind: organization.id) AND users.id <> \(bind: writer) \
+            AND users.email IS NOT NULL AND users.deactivated_at IS NULL \
+            AND users.message_notices = \(bind: MessageNotices.immediately.rawValue) \
+            AND \(Self.patientSideMayRead(organization, today: today))
+            """
+        ).all().map { try $0.decode(column: "id", as: UUID.self) }
+        let windowStart = now.addingTimeInterval(-Self.coalescingWindow)
+        for person in people {
+            try await sql.raw(
+                """
+                INSERT INTO notifications (id, organization_id, user_id, kind, conversation_id, status, created_at, \
+                due_at, attempts) SELECT \(bind: UUID()), \(bind: organization.id), \(bind: person), \
+                \(bind: NotificationKind.newMessage.rawValue), \(bind: conversationID), \
+                \(bind: NotificationStatus.pending.rawValue), \(bind: now), \(bind: now), 0 \
+                WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE user_id = \(bind: person) \
+                AND conversation_id = \(bind: conversationID) \
+                AND (status = \(bind: NotificationStatus.pending.rawValue) OR created_at > \(bind: windowStart)))
+                """
+            ).run()
+        }
+    }
+
+    /// The day's summaries, once per organisation and day however many servers try: the one whose `notification_runs`
+    /// row goes in writes them, in the same transaction. Answers how many it wrote (nil: another server had the day).
+    ///
+    /// Patients and proxies who chose the summary hear whether messages came since the last summaries that they have not
+    /// read;
+    /// care-team members who chose theirs hear how many of their conversations are open and how many overdue.
+    func dailySummaries() async throws -> Int? {
+        let taken = try await sql.raw(
+            """
+            INSERT INTO notification_runs (organization_id, run_date, created_at) \
+            VALUES (\(bind: organization.id), \(bind: today.description), \(bind: now)) \
+            ON CONFLICT DO NOTHING RETURNING run_date
+            """
+        ).all()
+        guard !taken.isEmpty else { return nil }
+        var written = 0
+        // News since the last summaries went out, or in the last day for the first.
+        let previous = try await sql.raw(
+            """
+            SELECT MAX(created_at) AS previous FROM notification_runs \
+            WHERE organization_id = \(bind: organization.id) AND run_date < \(bind: today.description)
+            """
+        ).first()?.decode(column: "previous", as: Date?.self)
+        let since = previous ?? now.addingTimeInterval(-24 * 3600)
+        let patientSide = try await sql.raw(
+            """
+            SELECT users.id FROM users WHERE users.organization_id = \(bind: organization.id) \
+            AND users.email IS NOT NULL AND users.deactivated_at IS NULL \
+            AND users.message_notices = \(bind: MessageNotices.dailySummary.rawValue) \
+            AND EXISTS (SELECT 1 FROM conversations LEFT JOIN conversation_states \
+            ON conversation_states.conversation_id = conversations.id AND conversation_states.user_id = users.id \
+            WHERE conversations.organization_id = \(bind: organization.id) \
+            AND conversations.last_care_team_message_at > \(bind: since) \
+            AND conversations.last_care_team_seq > COALESCE(conversation_states.last_read_seq, 0) \
+            AND \(Self.patientSideMayRead(organization, today: today)))
+            """
+        ).all()
+        for row in patientSide {
+            try await insertSummary(for: try row.decode(column: "id", as: UUID.self), open: nil, overdue: nil)
+            written += 1
+        }
+        guard !organization.messagingRoles.isDisjoint(with: [.provider, .staff]), organization.messagingEnabled else {
+            return written
+        }
+        let work = Self.careTeamWorks
+        let careTeam = try await sql.raw(
+            """
+            SELECT users.id, \
+            (SELECT COUNT(*) FROM conversations WHERE conversations.organization_id = \(bind: organization.id) \
+            AND conversations.status = \(bind: Conversation.Status.open.rawValue) AND \(work)) AS open_count, \
+            (SELECT COUNT(*) FROM conversations WHERE conversations.organization_id = \(bind: organization.id) \
+            AND \(MessagingStore.overdueSQL(today: today)) AND \(work)) AS overdue_count \
+            FROM users WHERE users.organization_id = \(bind: organization.id) AND users.care_team_summary = \(bind: true) \
+            AND users.email IS NOT NULL AND users.deactivated_at IS NULL \
+            AND EXISTS (SELECT 1 FROM user_roles WHERE user_roles.user_id = users.id \
+            AND user_roles.role IN (\(binds: [Role.provider, .staff].filter(organization.messagingRoles.contains).map(\.rawValue))))
+            """
+        ).all()
+        for row in careTeam {
+            let open = try row.decode(column: "open_count", as: Int.self)
+            guard open > 0 else { continue }
+            try await insertSummary(
+                for: try row.decode(column: "id", as: UUID.self), open: open,
+                overdue: try row.decode(column: "overdue_count", as: Int.self))
+            written += 1
+        }
+        return written
+    }
+
+    private func insertSummary(for person: UUID, open: Int?, overdue: Int?) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO notifications (id, organization_id, user_id, kind, summary_date, open_count, overdue_count, \
+            status, created_at, due_at, attempts) VALUES (\(bind: UUID()), \(bind: organization.id), \(bind: person), \
+            \(bind: NotificationKind.dailySummary.rawValue), \(bind: today.description), \(bind: open), \
+            \(bind: overdue), \(bind: NotificationStatus.pending.rawValue), \(bind: now), \(bind: now), 0) \
+            ON CONFLICT DO NOTHING
+            """
+        ).run()
+    }
+
+    // MARK: Who may read
+
+    /// `users` may read the joined `conversations` row from the patient side today: it is theirs and the organisation
+    /// opens messaging to patients, or they hold a proxy grant in force for its patient, the organisation opens
+    /// messaging to proxies, and it is not confidential. What `AccessScope.patientSide` says from the reader's end.
+    static func patientSideMayRead(_ organization: OrganizationSettings, today: CalendarDate) -> SQLQueryString {
+        guard organization.messagingEnabled else { return "1 = 0" }
+        var branches: [SQLQueryString] = []
+        if organization.messagingRoles.contains(.patient) {
+            branches.append("(users.id = conversations.patient_id AND \(hasRole(.patient)))")
+        }
+        if organization.messagingRoles.contains(.proxy) {
+            branches.append(
+                """
+                (conversations.confidential = \(bind: false) AND \(hasRole(.proxy)) AND EXISTS (SELECT 1 \
+                FROM proxy_grants WHERE proxy_grants.proxy_id = users.id \
+                AND proxy_grants.patient_id = conversations.patient_id \
+                AND proxy_grants.active_from <= \(bind: today.description) \
+                AND (proxy_grants.active_until IS NULL OR proxy_grants.active_until >= \(bind: today.description))))
+                """)
+        }
+        return AccessScope.any(branches) ?? "1 = 0"
+    }
+
+    /// `users` works on the joined `conversations` row: addressed to them, to one of their pools, or assigned to them.
+    static let careTeamWorks: SQLQueryString = """
+        (conversations.recipient_provider_id = users.id OR conversations.assignee_id = users.id \
+        OR conversations.recipient_pool_id IN (SELECT pool_id FROM pool_members WHERE pool_members.user_id = users.id))
+        """
+
+    private static func hasRole(_ role: Role) -> SQLQueryString {
+        "EXISTS (SELECT 1 FROM user_roles WHERE user_roles.user_id = users.id AND user_roles.role = \(bind: role.rawValue))"
+    }
+}
+
+extension MessagingStore {
+    /// In the transaction of a message from the care team: the patient side's notices (none when this server sends
+    /// no email).
+    func noticeToPatientSide(of conversationID: UUID) async throws {
+        guard context.emailsNotices else { return }
+        try await NotificationOutbox(
+            sql: sql, organization: context.organization, now: context.now, today: context.today
+        )
+        .careTeamWrote(in: conversationID, writer: scope.userID)
+    }
+}
