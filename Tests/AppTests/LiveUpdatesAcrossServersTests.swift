@@ -31,7 +31,7 @@ import Vapor
                         second, two, "/events?conversation=\(conversation)&seq=1")
                     let before = try #require(try await stream.next("unread").unread)
                     let relay = try #require(second.liveUpdates.relay)
-                    let deadline = ContinuousClock.now + .seconds(5)
+                    let deadline = ContinuousClock.now + .seconds(60)
                     while !relay.isListening && ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(20))
                     }
@@ -39,9 +39,9 @@ import Vapor
 
                     _ = try await chen.reply(conversation, "From the other server")
 
-                    let message = try await stream.next("message", within: .seconds(2))
+                    let message = try await stream.next("message")
                     #expect(message.data == #"{"conversation":"\#(conversation.uuidString)","seq":2}"#)
-                    #expect(try await stream.next("unread", after: 1, within: .seconds(2)).unread == before + 1)
+                    #expect(try await stream.next("unread", after: 1).unread == before + 1)
                     #expect(second.liveUpdates.openStreams == 1)
                     #expect(first.liveUpdates.openStreams == 0)
                     await stream.close()

@@ -101,7 +101,9 @@ struct StandInSMTPServer {
     func client(security: SMTPConfiguration.Security = .startTLSOptional) -> SMTPClient {
         var client = SMTPClient(
             configuration: .init(host: "127.0.0.1", port: channel.localAddress!.port!, security: security))
-        client.replyTimeout = .seconds(5)
+        // No test here waits for a timeout (each script replies or closes), so a long one: a loaded machine has
+        // stalled a whole test run for 27 s at its start.
+        client.replyTimeout = .seconds(120)
         return client
     }
 

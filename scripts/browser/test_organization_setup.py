@@ -4,6 +4,7 @@ Runs after the patient and care-team walkthroughs (pytest takes files in name or
 because it changes what every patient is told.
 """
 import datetime
+import zoneinfo
 import urllib.request
 import uuid
 
@@ -50,7 +51,7 @@ def set_reply_time(browser, days):
 
 
 def test_admin_sets_up_pharmacy_and_medication_question_and_alex_sees_them(browser):
-    today = datetime.date.today().isoformat()
+    org_today = datetime.datetime.now(zoneinfo.ZoneInfo("America/Chicago")).date().isoformat()
     proxy_username = f"casey{uuid.uuid4().hex[:6]}"
     browser.sign_in("admin")
     assert browser.driver.find_element(By.TAG_NAME, "h1").text == "Administration"
@@ -86,9 +87,10 @@ def test_admin_sets_up_pharmacy_and_medication_question_and_alex_sees_them(brows
     alex_page = browser.driver.current_url
     select_containing(Select(browser.labelled("Provider")), "Lena Park")
     select_containing(Select(browser.labelled("Kind")), "Specialist")
+    # "From" starts at the organisation's today (Riverbend is in Chicago: not the test machine's UTC date after 18:00
+    # there), which is what makes the relationship active at once.
     form = first_form_with(browser, "Add Care Relationship")
-    browser.driver.execute_script(
-        "arguments[0].querySelector('input[name=from]').value = arguments[1]", form, today)
+    assert form.find_element(By.NAME, "from").get_attribute("value") == org_today
     browser.submit("Add Care Relationship")
     assert "Lena Park" in browser.text()
 
@@ -103,8 +105,7 @@ def test_admin_sets_up_pharmacy_and_medication_question_and_alex_sees_them(brows
     fill(browser, "Username of the proxy", proxy_username)
     select_containing(Select(browser.labelled("Relationship to the patient")), "Caregiver")
     form = first_form_with(browser, "Grant Proxy Access")
-    browser.driver.execute_script(
-        "arguments[0].querySelector('input[name=from]').value = arguments[1]", form, today)
+    assert form.find_element(By.NAME, "from").get_attribute("value") == org_today
     browser.submit("Grant Proxy Access")
     assert "Casey Rivera" in browser.text()
     browser.shot("42-admin-person")
