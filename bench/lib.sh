@@ -49,6 +49,16 @@ bench_postgres_stop() {
     unset DATABASE_URL CAREBOX_PG_DIR CAREBOX_PG_SOCKET CAREBOX_PG_PORT
 }
 
+# Signs USERNAME in through the web form into the cookie jar JAR and prints the CSRF token of the signed-in session
+# (the one its pages' forms carry: it is bound to the session, so the sign-in form's token no longer works).
+bench_sign_in() { # username jar
+    local csrf
+    csrf=$(curl -s -c "$2" -b "$2" "$base/sign-in" | grep -o 'name="csrf_token" value="[^"]*"' | sed 's/.*value="//;s/"//')
+    curl -s -L -c "$2" -b "$2" --data-urlencode "csrf_token=$csrf" --data-urlencode "username=$1" \
+        --data-urlencode password=carebox-bench "$base/sign-in" \
+        | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//'
+}
+
 # Loads a fresh database of `size` messages, starts `carebox serve` on a free loopback port and signs a patient in.
 # Sets the globals `db`, `size`, `server` (its pid), `base` (its address), `conversation`, `BENCH_REPLY_ID` and the
 # function `query`; exports what bench/*.lua read: BENCH_TOKEN, BENCH_COOKIE, BENCH_CONVERSATION, BENCH_SEARCH,
@@ -81,9 +91,7 @@ bench_prepare() { # db size [NAME=value …]
     # about 30 messages, and no proxy grant of their own. Signed in, with an API token.
     read -r conversation username < <(query "SELECT c.id || ' ' || u.username FROM conversations c JOIN users u ON u.id = c.patient_id JOIN messages m ON m.conversation_id = c.id WHERE (SELECT count(*) FROM conversations o WHERE o.patient_id = c.patient_id) = 3 AND NOT EXISTS (SELECT 1 FROM proxy_grants g WHERE g.proxy_id = c.patient_id) GROUP BY c.id, u.username HAVING count(*) BETWEEN 20 AND 50 ORDER BY abs(count(*) - 30), c.id LIMIT 1" | tr '|' ' ')
     local jar="$work/cookies-$db-$size" csrf type reply_target
-    csrf=$(curl -s -c "$jar" -b "$jar" "$base/sign-in" | grep -o 'name="csrf_token" value="[^"]*"' | sed 's/.*value="//;s/"//')
-    curl -s -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$csrf" --data-urlencode "username=$username" \
-        --data-urlencode password=carebox-bench "$base/sign-in"
+    csrf=$(bench_sign_in "$username" "$jar")
     BENCH_TOKEN=$(curl -s -b "$jar" -X POST -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
         -d '{"name":"bench"}' "$base/api/v1/tokens" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
     BENCH_COOKIE=$(awk '$6 == "carebox_session" { print "carebox_session=" $7 }' "$jar")
@@ -95,7 +103,18 @@ bench_prepare() { # db size [NAME=value …]
     BENCH_REPLY_ID=${reply_target:-$conversation}
     BENCH_REPLY="/api/v1/conversations/$BENCH_REPLY_ID/messages"
     BENCH_RUN="$db-$size-$$"
-    export BENCH_TOKEN BENCH_COOKIE BENCH_CONVERSATION BENCH_SEARCH BENCH_REPLY BENCH_RUN
+
+    # The care team's side: the provider who is the direct recipient of the most conversations, signed in with a token,
+    # and up to 50 of those conversations to reply in (each reply tells the patient side by email, through the outbox).
+    local provider provider_jar provider_csrf
+    provider=$(query "SELECT u.username FROM conversations c JOIN users u ON u.id = c.recipient_provider_id GROUP BY u.username ORDER BY count(*) DESC, u.username LIMIT 1")
+    provider_jar="$work/cookies-$db-$size-provider"
+    provider_csrf=$(bench_sign_in "$provider" "$provider_jar")
+    BENCH_CARE_TOKEN=$(curl -s -b "$provider_jar" -X POST -H "X-CSRF-Token: $provider_csrf" \
+        -H 'Content-Type: application/json' -d '{"name":"bench"}' "$base/api/v1/tokens" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+    BENCH_CARE_REPLIES=$(query "SELECT '/api/v1/conversations/' || id || '/messages' FROM conversations WHERE recipient_provider_id = (SELECT id FROM users WHERE username = '$provider') ORDER BY id LIMIT 50" | tr '\n' ' ')
+    export BENCH_TOKEN BENCH_COOKIE BENCH_CONVERSATION BENCH_SEARCH BENCH_REPLY BENCH_RUN BENCH_CARE_TOKEN BENCH_CARE_REPLIES
 }
 
 bench_stop_server() {

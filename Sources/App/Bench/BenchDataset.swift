@@ -5,7 +5,8 @@ import SQLKit
 
 /// A realistic, reproducible dataset for benchmarks, written with multi-row INSERTs in large transactions rather than
 /// request by request: patients, providers with care relationships, pools with members, proxies, and conversations
-/// whose message counts follow a long tail (most have a few, some have many).
+/// whose message counts follow a long tail (most have a few, some have many). Everyone has an address at example.org
+/// and the default notification choice, so a care-team reply writes its notices as it does in a clinic.
 struct BenchDataset {
     struct Size: Sendable, Equatable {
         var messages: Int
@@ -63,7 +64,7 @@ struct BenchDataset {
         func person(_ id: UUID, _ username: String, _ name: String, _ role: Role, born: String?, specialty: String?) {
             users.append([
                 SQLBind(id), SQLBind(org), SQLBind(username), SQLBind(passwordHash), SQLBind(name), SQLBind(specialty),
-                SQLBind(born), SQLBind(createdAt),
+                SQLBind(born), SQLBind(createdAt), SQLBind("\(username)@example.org"),
             ])
             roles.append([SQLBind(UUID()), SQLBind(id), SQLBind(role.rawValue)])
         }
@@ -78,7 +79,10 @@ struct BenchDataset {
         }
         try await insert(
             "users",
-            ["id", "organization_id", "username", "password_hash", "name", "specialty", "birth_date", "created_at"],
+            [
+                "id", "organization_id", "username", "password_hash", "name", "specialty", "birth_date", "created_at",
+                "email",
+            ],
             users, sql)
         try await insert("user_roles", ["id", "user_id", "role"], roles, sql)
 

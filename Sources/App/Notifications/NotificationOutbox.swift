@@ -21,16 +21,31 @@ struct NotificationOutbox {
     /// waiting to go or went out less than 15 minutes ago. The conversation row is locked by the message written
     /// before this, so two replies at once cannot both find no notice.
     func careTeamWrote(in conversationID: UUID, writer: UUID) async throws {
-        let people = try await sql.raw(
-            """
-            SELECT users.id FROM users JOIN conversations ON conversations.id = \(bind: conversationID) \
-            WHERE users.organization_id = \(bind: organization.id) AND users.id <> \(bind: writer) \
+        let windowStart = now.addingTimeInterval(-Self.coalescingWindow)
+        // The recent-notice test is here as well as in the insert, so that a reply in a conversation whose notice went
+        // out minutes ago (most replies in a busy one) costs the send this one statement.
+        let wantsNotice: SQLQueryString = """
+            users.organization_id = \(bind: organization.id) AND users.id <> \(bind: writer) \
             AND users.email IS NOT NULL AND users.deactivated_at IS NULL \
             AND users.message_notices = \(bind: MessageNotices.immediately.rawValue) \
-            AND \(Self.patientSideMayRead(organization, today: today))
+            AND \(Self.patientSideMayRead(organization, today: today)) \
+            AND NOT EXISTS (SELECT 1 FROM notifications WHERE notifications.user_id = users.id \
+            AND notifications.conversation_id = conversations.id \
+            AND (notifications.status = \(bind: NotificationStatus.pending.rawValue) \
+            OR notifications.created_at > \(bind: windowStart)))
+            """
+        // Only the conversation's patient and the proxies of that patient can be on its patient side: each is found by
+        // key, so the organisation's other users are never scanned.
+        let people = try await sql.raw(
+            """
+            SELECT users.id FROM conversations JOIN users ON users.id = conversations.patient_id \
+            WHERE conversations.id = \(bind: conversationID) AND \(wantsNotice) \
+            UNION SELECT users.id FROM conversations \
+            JOIN proxy_grants ON proxy_grants.patient_id = conversations.patient_id \
+            JOIN users ON users.id = proxy_grants.proxy_id \
+            WHERE conversations.id = \(bind: conversationID) AND \(wantsNotice)
             """
         ).all().map { try $0.decode(column: "id", as: UUID.self) }
-        let windowStart = now.addingTimeInterval(-Self.coalescingWindow)
         for person in people {
             try await sql.raw(
                 """
