@@ -12,6 +12,17 @@ import Vapor
         try app.useLiveUpdates(app.config, settings: .init(heartbeat: .seconds(1)))
     }
 
+    /// A publish's work runs beside the request and may outlive the application: once its databases are shut down it
+    /// finds none and stops (a suite run once crashed here, force-unwrapping the database after shutdown).
+    @Test func workLeftAfterShutdownFindsNoDatabaseAndStops() async throws {
+        var kept: LiveUpdates?
+        try await withCarebox { app in kept = app.liveUpdates }
+        let updates = try #require(kept)
+        #expect(updates.db == nil)
+        await updates.checkSessions(of: [])
+        updates.publish(LiveEvent(kind: .message, organizationID: UUID(), conversationID: UUID(), userID: nil))
+    }
+
     @Test func aReplyReachesTheBadgeAndTheOpenConversation() async throws {
         try await withDemoAPI { demo in
             try Self.quick(demo.app)

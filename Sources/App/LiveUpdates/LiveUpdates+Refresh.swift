@@ -9,7 +9,7 @@ extension LiveUpdates {
     /// and whether an In Basket conversation they work changed. A conversation they may not see is never mentioned:
     /// its check fails as the page's would (404), and nothing is sent.
     func refresh(_ stream: LiveStream, touched: [UUID]) async {
-        let db = self.db
+        guard let db = self.db else { return }
         do {
             let now = config.clock.now()
             guard let found = try await CredentialLookup.session(hash: stream.tokenHash, on: db),

@@ -53,8 +53,10 @@ final class LiveUpdates: Sendable {
         self.relay = relay
     }
 
-    var db: any Database {
-        databases.database(logger: logger, on: databases.eventLoopGroup.any())!
+    /// The database, or nil once the application has shut its databases down: work started by a publish may outlive
+    /// the request, and the application too.
+    var db: (any Database)? {
+        databases.database(logger: logger, on: databases.eventLoopGroup.any())
     }
 
     /// Open streams, for tests and the bench.
@@ -74,7 +76,7 @@ final class LiveUpdates: Sendable {
     func publish(_ event: LiveEvent) {
         Task {
             await deliver(event)
-            await relay?.notify(event, from: serverID, on: db)
+            if let relay, let db { await relay.notify(event, from: serverID, on: db) }
         }
     }
 
@@ -83,7 +85,7 @@ final class LiveUpdates: Sendable {
     func deliver(_ event: LiveEvent) async {
         let organization = event.organizationID
         let inOrganization = state.withLockedValue { $0.streams.values.filter { $0.organizationID == organization } }
-        guard !inOrganization.isEmpty else { return }
+        guard !inOrganization.isEmpty, let db else { return }
         var candidates: [LiveStream]
         if let user = event.userID {
             candidates = inOrganization.filter { $0.userID == user }
@@ -241,6 +243,7 @@ final class LiveUpdates: Sendable {
 
     /// Ends the streams whose sessions have ended (signed out, timed out, deactivated), without touching any session.
     func checkSessions(of streams: [LiveStream]) async {
+        guard let db else { return }
         let sessions: [UUID: LiveUpdatesQueries.SessionTimes]
         do {
             sessions = try await LiveUpdatesQueries.sessions(Array(Set(streams.map(\.sessionID))), on: db)
