@@ -42,8 +42,8 @@ import Vapor
             let chen = try await clinic.world.store(as: clinic.chen)
             let day = CalendarDate("2026-12-01")!
             let seqs = [
-                try await chen.write { try await $0.append(message(in: id, .careTeam), expectedReplyBy: day) },
-                try await chen.write { try await $0.append(message(in: id, .careTeam), expectedReplyBy: day) },
+                try await chen.write { try await $0.append(message(in: id, .careTeam), expectedReplyBy: day).seq },
+                try await chen.write { try await $0.append(message(in: id, .careTeam), expectedReplyBy: day).seq },
             ]
             #expect(seqs == [2, 3])
             let row = try await chen.conversation(id).conversation

@@ -74,6 +74,32 @@ struct NotificationEmailTests {
         }
     }
 
+    /// Who may hear is decided as of the reply: the conversation made confidential after it was opened, or a proxy grant
+    /// that has ended, leaves the proxy out.
+    @Test func jordanHearsNothingOnceTheConversationIsConfidentialOrTheGrantHasEnded() async throws {
+        try await withDemoMail { demo, mail in
+            let chen = try await demo.client("mchen")
+            let madeConfidential = try await Self.alexWrites(demo)
+            let edit = try await demo.client("alex").send(
+                .PATCH, "/conversations/\(madeConfidential)", json: ["confidential": true],
+                headers: ["If-Match": "\"1\""])
+            try #require(edit.status == .ok)
+            _ = try await chen.reply(madeConfidential, Self.answer)
+            try await demo.deliver()
+            #expect(try mail.emails(to: "alex").count == 1)
+            #expect(try mail.emails(to: "jordan").isEmpty, "confidential since it was opened")
+
+            try await demo.app.db.sql().raw(
+                "UPDATE proxy_grants SET active_from = '2001-01-01', active_until = '2001-12-31'"
+            ).run()
+            let open = try await Self.alexWrites(demo)
+            _ = try await chen.reply(open, Self.answer)
+            try await demo.deliver()
+            #expect(try mail.emails(to: "alex").count == 2)
+            #expect(try mail.emails(to: "jordan").isEmpty, "the grant has ended")
+        }
+    }
+
     @Test func threeQuickRepliesMakeOneEmailAndALaterOneAnother() async throws {
         try await withDemoMail { demo, mail in
             let conversation = try await Self.alexWrites(demo)

@@ -1,15 +1,18 @@
 import Vapor
 
 /// Under `/api/`, a method an address does not take answers 405 with `Allow` naming the ones it does (RFC 9110
-/// §15.5.6): the resource is there, the method is not. An address no route takes goes on to 404 as before.
+/// §15.5.6): the resource is there, the method is not. An address no route takes goes on to 404 as before. The routes
+/// are looked through only when the router found none for the request, not on every request (bench/RESULTS.md).
 struct MethodNotAllowedMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.url.path.hasPrefix("/api/") else { return try await next.respond(to: request) }
-        let allowed = request.application.routes.methods(at: request.url.path)
-        guard !allowed.isEmpty, !allowed.contains(request.method.rawValue) else {
+        do {
             return try await next.respond(to: request)
+        } catch let notFound as RouteNotFound {
+            guard request.url.path.hasPrefix("/api/") else { throw notFound }
+            let allowed = request.application.routes.methods(at: request.url.path)
+            guard !allowed.isEmpty, !allowed.contains(request.method.rawValue) else { throw notFound }
+            throw MethodNotAllowed(allowed: allowed)
         }
-        throw MethodNotAllowed(allowed: allowed)
     }
 }
 

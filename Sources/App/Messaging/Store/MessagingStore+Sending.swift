@@ -48,10 +48,17 @@ extension MessagingStore {
         try await insertMessage(firstMessage, seq: 1)
     }
 
+    /// A message added to a conversation: its number, and whether the conversation is confidential as of the write.
+    struct Appended {
+        let seq: Int
+        let confidential: Bool
+    }
+
     /// Adds a message to a conversation and answers with its number. The conversation row is updated first, which
-    /// locks it: concurrent replies are numbered in the order they commit. A message from the patient side moves the
-    /// expected reply date and reopens a conversation marked Done (docs/care-team.md).
-    func append(_ message: NewMessage, expectedReplyBy: CalendarDate) async throws -> Int {
+    /// locks it: concurrent replies are numbered in the order they commit, and the confidentiality it answers with
+    /// cannot change before the transaction ends. A message from the patient side moves the expected reply date and
+    /// reopens a conversation marked Done (docs/care-team.md).
+    func append(_ message: NewMessage, expectedReplyBy: CalendarDate) async throws -> Appended {
         let now = context.now
         let lastAt = greatest("last_message_at", "\(bind: now)")
         let update: SQLQueryString =
@@ -60,20 +67,21 @@ extension MessagingStore {
             UPDATE conversations SET last_message_seq = last_message_seq + 1, \
             last_care_team_seq = last_message_seq + 1, last_message_at = \(lastAt), \
             last_care_team_message_at = \(bind: now) WHERE id = \(bind: message.conversationID) \
-            RETURNING last_message_seq
+            RETURNING last_message_seq, confidential
             """
             : """
             UPDATE conversations SET last_message_seq = last_message_seq + 1, \
             last_patient_seq = last_message_seq + 1, last_message_at = \(lastAt), \
             last_patient_message_at = \(bind: now), expected_reply_by = \(bind: expectedReplyBy.description), \
             done_at = NULL, status = \(bind: Conversation.Status.open.rawValue) \
-            WHERE id = \(bind: message.conversationID) RETURNING last_message_seq
+            WHERE id = \(bind: message.conversationID) RETURNING last_message_seq, confidential
             """
-        guard let seq = try await sql.raw(update).first()?.decode(column: "last_message_seq", as: Int.self) else {
-            throw MessagingError.notFound
-        }
-        try await insertMessage(message, seq: seq)
-        return seq
+        guard let row = try await sql.raw(update).first() else { throw MessagingError.notFound }
+        let appended = Appended(
+            seq: try row.decode(column: "last_message_seq", as: Int.self),
+            confidential: try row.decode(column: "confidential", as: Bool.self))
+        try await insertMessage(message, seq: appended.seq)
+        return appended
     }
 
     private func insertMessage(_ message: NewMessage, seq: Int) async throws {

@@ -132,7 +132,10 @@ struct SendMessage {
         return try await written(key: key, request: request) { store in
             try await store.take(draft)
             try await store.insert(conversation, firstMessage: message)
-            if validated.side == .careTeam { try await store.noticeToPatientSide(of: conversation.id) }
+            if validated.side == .careTeam {
+                try await store.noticeToPatientSide(
+                    of: conversation.id, patient: validated.patient, confidential: validated.confidential)
+            }
             try await store.finish(draft, sentAs: message.id)
             try await store.audit("conversation.start", "conversation", conversation.id, actingFor: validated.patient)
             return Sent(
@@ -167,12 +170,15 @@ struct SendMessage {
         let expectedReplyBy = expectedReply
         return try await written(key: key, request: request) { store in
             try await store.take(draft)
-            let seq = try await store.append(message, expectedReplyBy: expectedReplyBy)
-            if row.side == .careTeam { try await store.noticeToPatientSide(of: row.id) }
+            let appended = try await store.append(message, expectedReplyBy: expectedReplyBy)
+            if row.side == .careTeam {
+                try await store.noticeToPatientSide(of: row.id, patient: patient, confidential: appended.confidential)
+            }
             try await store.finish(draft, sentAs: message.id)
             try await store.audit("message.send", "message", message.id, actingFor: patient)
             return Sent(
-                conversationID: row.id, patientID: patient, message: store.written(message, seq: seq), created: true)
+                conversationID: row.id, patientID: patient, message: store.written(message, seq: appended.seq),
+                created: true)
         }
     }
 
