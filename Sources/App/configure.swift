@@ -46,6 +46,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.views.use(.leaf)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.standInPasswordHash = try app.password.hash(SessionStore.newToken())
+    app.passwordRules = try PasswordRules.load(resourcesDirectory: app.directory.resourcesDirectory)
 
     app.middleware = Middlewares()
     // Last resort only: ErrorPageMiddleware answers every error it can render.

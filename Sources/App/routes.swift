@@ -18,7 +18,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: AuditLogController())
     try signedIn.register(collection: PeopleController())
     try signedIn.register(collection: UndeliveredEmailController())
-    try signedIn.register(collection: ChoosePasswordController())
+    try signedIn.register(collection: PasswordController())
     try signedIn.register(collection: NotificationsController())
 
     let api = app.grouped("api", "v1")

@@ -53,6 +53,32 @@ struct NotificationEmailTests {
         }
     }
 
+    /// A security notice, whatever Alex chose for messages: someone who did not change the password learns at once.
+    @Test func alexIsEmailedWhenHisPasswordChangesEvenWithMessageEmailsOff() async throws {
+        try await withDemoMail { demo, mail in
+            let alex = try #require(try await User.find(demo.user("alex"), on: demo.app.db))
+            alex.messageNotices = .off
+            try await alex.save(on: demo.app.db)
+            let browser = demo.browser.newWindow()
+            _ = try await browser.signIn("alex")
+            let new = "purple kettle orbit"
+            let changed = try await browser.post(
+                "/account/password",
+                ["current_password": DemoOrganization.password, "new_password": new, "confirm_password": new])
+            #expect(changed.status == .seeOther)
+            try await demo.deliver()
+
+            let emails = try mail.emails(to: "alex")
+            try #require(emails.count == 1)
+            #expect(emails[0].subject == "Riverbend Health: your password was changed")
+            #expect(emails[0].body.contains("http://127.0.0.1/sign-in?next=/account/password"))
+            for secret in [new, DemoOrganization.password, "Alex", "Rivera"] {
+                #expect(!emails[0].wholeText.contains(secret), "\(secret)")
+            }
+            #expect(try mail.emails(to: "jordan").isEmpty)
+        }
+    }
+
     @Test func jordanHearsOfANonConfidentialReplyAndNothingOfAConfidentialOne() async throws {
         try await withDemoMail { demo, mail in
             let chen = try await demo.client("mchen")

@@ -67,15 +67,26 @@ enum CredentialLookup {
 
 /// Passwords a person sets themselves.
 enum PasswordQueries {
-    /// Keeps the person's own new password in place of a temporary one, and bumps their version (administrators'
-    /// pages show whether a new password is still to be chosen).
-    static func replaceTemporary(of user: User.IDValue, hash: String, on db: any Database) async throws {
-        try await db.sql().raw(
+    /// Keeps the person's own new password (in place of a temporary one, too) and bumps their version
+    /// (administrators' pages show whether a new password is still to be chosen). Whoever knew the old password is
+    /// out: every session but `session` (the one making the change) ends, and every API token is revoked.
+    static func replace(
+        of user: User.IDValue, hash: String, keepingSession session: UserSession.IDValue?, at date: Date,
+        on db: any Database
+    ) async throws {
+        let sql = db.sql()
+        try await sql.raw(
             """
             UPDATE users SET password_hash = \(bind: hash), must_change_password = \(bind: false),
                 version = version + 1
             WHERE id = \(bind: user)
             """
+        ).run()
+        let others = UserSession.query(on: db).filter(\.$user.$id == user)
+        if let session { others.filter(\.$id != session) }
+        try await others.delete()
+        try await sql.raw(
+            "UPDATE api_tokens SET revoked_at = \(bind: date) WHERE user_id = \(bind: user) AND revoked_at IS NULL"
         ).run()
     }
 }

@@ -58,9 +58,9 @@ struct RequireSignIn: AsyncMiddleware {
         }
         // A temporary password opens one page only: choosing a new one.
         if request.auth.get(SignedInUser.self)?.mustChangePassword == true,
-            request.url.path != ChoosePasswordController.path
+            request.url.path != PasswordController.choosePath
         {
-            return request.redirect(to: ChoosePasswordController.path, redirectType: .normal)
+            return request.redirect(to: PasswordController.choosePath, redirectType: .normal)
         }
         return try await next.respond(to: request)
     }

@@ -65,7 +65,7 @@ struct SignInController: RouteCollection {
                 request.auth.login(user)
                 target = await unsent.keep(request) ?? target
             }
-            if mustChoose { target = ChoosePasswordController.path }
+            if mustChoose { target = PasswordController.choosePath }
             let response = request.redirect(to: target, redirectType: .normal)
             response.cookies[SessionStore.cookieName] = SessionStore.cookie(
                 token, secure: request.config.secureCookies, policy: request.config.sessionPolicy)

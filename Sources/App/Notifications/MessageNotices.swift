@@ -13,6 +13,18 @@ enum NotificationKind: String, Codable, Sendable {
     case newMessage = "new_message"
     /// The morning summary of a person's unread messages, or of a care-team member's open and overdue work.
     case dailySummary = "daily_summary"
+    /// The person's password was changed: a security notice, sent whatever their message choices, to whoever has an
+    /// address, so someone who did not change it learns at once.
+    case passwordChanged = "password_changed"
+
+    /// How the administrator's Email notifications page names it.
+    var label: String {
+        switch self {
+        case .newMessage: "New message"
+        case .dailySummary: "Daily summary"
+        case .passwordChanged: "Password changed"
+        }
+    }
 }
 
 /// Where a notification is in its life.

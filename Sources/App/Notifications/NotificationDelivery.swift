@@ -145,6 +145,8 @@ struct NotificationDelivery {
             condition = "users.care_team_summary = \(bind: true)"
         case (.dailySummary, _):
             condition = "users.message_notices = \(bind: MessageNotices.dailySummary.rawValue)"
+        case (.passwordChanged, _):
+            condition = "1 = 1"  // a security notice: to whoever has an address, whatever they chose for messages
         case (.newMessage, nil):
             return nil
         }
@@ -171,6 +173,8 @@ struct NotificationDelivery {
             } else {
                 content = .unreadSummary(from: organization, link: link("/messages"))
             }
+        case .passwordChanged:
+            content = .passwordChanged(from: organization, link: link(PasswordController.changePath))
         }
         do {
             return try SMTPMessage(

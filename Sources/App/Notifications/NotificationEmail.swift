@@ -40,6 +40,26 @@ struct NotificationEmail: Equatable {
                 organization, "Your In Basket has \(conversations), \(late).", "Sign in to work on them:", link))
     }
 
+    /// A security notice: the person's password was changed. It names no one and says nothing of their messages.
+    static func passwordChanged(from organization: OrganizationSettings, link: URL) -> NotificationEmail {
+        NotificationEmail(
+            subject: "\(organization.name): your password was changed",
+            body: """
+                The password of your \(organization.name) patient portal account was just changed, and every other \
+                place the account was signed in was signed out.
+
+                If you changed it, there is nothing more to do. If you did not, contact \(organization.name) at once: \
+                someone else may know your password.
+
+                Your account:
+                \(link.absoluteString)
+
+                Please do not reply to this email: replies are not read.
+
+                \(organization.name)
+                """)
+    }
+
     private static func compose(_ organization: OrganizationSettings, _ text: String, _ action: String, _ link: URL)
         -> String
     {

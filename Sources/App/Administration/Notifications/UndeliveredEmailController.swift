@@ -61,7 +61,7 @@ struct UndeliveredEmailController: RouteCollection {
             rows: overview.undelivered.map {
                 Row(
                     notification: $0, written: Self.format($0.writtenAt, in: zone),
-                    kind: $0.kind == NotificationKind.dailySummary.rawValue ? "Daily summary" : "New message")
+                    kind: NotificationKind(rawValue: $0.kind)?.label ?? $0.kind)
             },
             page: page, previousLink: page > 1 ? "/administration/notifications?page=\(page - 1)" : nil,
             nextLink: overview.nextPage.map { "/administration/notifications?page=\($0)" }, notice: notice,
