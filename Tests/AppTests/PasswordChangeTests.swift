@@ -115,6 +115,9 @@ import Vapor
             #expect(held.status == .tooManyRequests)
             #expect(held.headers.first(name: .retryAfter) != nil)
             #expect(held.body.contains("Too many wrong passwords"))
+            let failures = try await AuditEvent.query(on: api.app.db).filter(\.$action == "account.password.change")
+                .filter(\.$outcome == "failure").filter(\.$recordID == api.user("alex")).count()
+            #expect(failures == 5)
             #expect(try await api.browser.newWindow().signIn("alex").status == .tooManyRequests)
             #expect(try await api.browser.newWindow().signIn("alex", password: new).status == .tooManyRequests)
         }

@@ -82,10 +82,19 @@ struct PasswordController: RouteCollection {
         if !current.isEmpty, let hash = stored.passwordHash {
             currentIsRight = (try? await request.password.async.verify(current, created: hash)) ?? false
             if !currentIsRight {
-                try await SignInAttempt(
-                    username: username, address: request.clientAddress, succeeded: false, at: request.now,
-                    deviceID: nil
-                ).create(on: request.db)
+                let (attempt, audit) = (
+                    SignInAttempt(
+                        username: username, address: request.clientAddress, succeeded: false, at: request.now),
+                    AuditEntry(action: kind.auditAction, recordType: "user", recordID: user.id, outcome: "failure")
+                )
+                let context = AuditContext(
+                    organizationID: user.organizationID, actorID: user.id, actingForID: nil,
+                    address: request.clientAddress)
+                let now = request.now
+                try await request.application.writes.transaction(on: request.db) { db in
+                    try await attempt.create(on: db)
+                    try await AuditLog.append(audit, context: context, at: now, on: db)
+                }
             }
         }
         if !currentIsRight { errors["current_password"] = kind.currentMissing }
