@@ -17,10 +17,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "Domain"),
+        // The QR code of the two-step verification set-up page: Debian's libqrencode, a well-kept encoder, rather
+        // than a QR encoder of our own (Reed-Solomon, masking, versions) to get right and keep right.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(
             name: "App",
             dependencies: [
                 "Domain",
+                "CQRencode",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -247,7 +247,9 @@ class Database:
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "CAREBOX_SQLITE_PATH", "CAREBOX_CLAMD", "CAREBOX_PUBLIC_URL")}
         env.update({"CAREBOX_BLOB_DIR": self.blobs, "CAREBOX_ATTACHMENT_KEY": self.key, "CAREBOX_BCRYPT_COST": "10",
-                    "CAREBOX_HOME": REPO, "CAREBOX_PUBLIC_URL": f"http://{HOST}:{port}"})
+                    "CAREBOX_HOME": REPO, "CAREBOX_PUBLIC_URL": f"http://{HOST}:{port}",
+                    # Dr. Chen makes an API token with her password alone (two-step verification is tested elsewhere).
+                    "CAREBOX_STAFF_TWO_FACTOR": "optional"})
         if self.kind == "postgres":
             env["DATABASE_URL"] = self.url
         else:

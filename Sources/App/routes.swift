@@ -4,12 +4,17 @@ import Vapor
 func routes(_ app: Application) throws {
     let web = app.grouped(SessionAuthenticator(), CSRFMiddleware())
     try web.register(collection: SignInController())
+    try web.register(collection: SecondStepController())
+    try web.register(collection: PasswordResetController())
+    try web.register(collection: SignUpController())
+    try web.register(collection: InvitationController())
     try app.registerLiveUpdateRoutes()
 
     let signedIn = web.grouped(RequireSignIn())
     try signedIn.register(collection: HomeController())
     try signedIn.register(collection: MessagesController())
     try signedIn.register(collection: CareTeamController())
+    try signedIn.register(collection: SearchController())
     try signedIn.register(collection: AdministrationController())
     try signedIn.register(collection: SettingsController())
     try signedIn.register(collection: HolidaysController())
@@ -20,6 +25,10 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: UndeliveredEmailController())
     try signedIn.register(collection: PasswordController())
     try signedIn.register(collection: NotificationsController())
+    try signedIn.register(collection: SharingController())
+    try signedIn.register(collection: APITokensPageController())
+    try signedIn.register(collection: TwoFactorController())
+    try signedIn.register(collection: SecurityController())
 
     let api = app.grouped("api", "v1")
     try api.register(collection: OpenAPIController(resourcesDirectory: app.directory.resourcesDirectory))

@@ -28,6 +28,15 @@ public struct CalendarDate: Hashable, Comparable, Codable, Sendable, CustomStrin
         String(format: "%04d-%02d-%02d", year, month, day)
     }
 
+    /// As a letter or an email says it: "December 3, 2026".
+    public var spelledOut: String {
+        let months = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ]
+        return "\(months[month - 1]) \(day), \(year)"
+    }
+
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

@@ -16,8 +16,9 @@ import Vapor
                     .POST, "/api/v1/tokens", body: #"{"name":"my script"}"#,
                     headers: ["Content-Type": "application/json", "X-CSRF-Token": csrf])
                 #expect(created.status == .created)
-                let token = try JSONDecoder().decode(
-                    APITokensController.CreatedTokenResponse.self, from: Data(created.body.utf8))
+                let decoder = JSONDecoder()
+                decoder.dateDecodingStrategy = .iso8601
+                let token = try decoder.decode(APITokenManager.CreatedTokenResponse.self, from: Data(created.body.utf8))
                 let api = APIClient(browser: browser.newWindow(), token: token.token)
                 #expect(try await api.get("/message-types").status == .ok)
 

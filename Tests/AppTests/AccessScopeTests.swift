@@ -49,7 +49,7 @@ import Vapor
                 try await world.conversation(by: chen, for: sam, to: .provider(UserID(chen))),
             ]
             // Assigned away from its pool: the assignee sees it too.
-            let assigned = try await world.conversation(by: alex, to: .pool(PoolID(triage)), body: "Assigned")
+            let assigned = try await world.conversation(by: alex, to: .pool(PoolID(triage)), body: "Hello, assigned")
             _ = try await CareTeamWork(store: try await world.store(as: torres)).assign(assigned, to: chen)
             conversations.append(assigned)
 
@@ -68,6 +68,9 @@ import Vapor
                 let sqlSees = Set(try rows.map { try $0.decode(column: "id", as: UUID.self) })
                 let swiftSees = Set(all.filter { ConversationRules.canSee(actor, $0.facts) }.map { $0.id! })
                 #expect(sqlSees == swiftSees, "actor \(user)")
+                // Search is held to the same rules: a word every conversation has finds exactly what they may see.
+                let found = try await store.search(SearchQuery(words: ["hello"]), after: nil, limit: 100).items
+                #expect(Set(found.map(\.id)) == swiftSees, "search by \(user)")
                 for conversation in all where swiftSees.contains(conversation.id!) {
                     let row = try await store.conversation(conversation.id!)
                     #expect(row.side == ConversationRules.side(of: actor, in: conversation.facts))

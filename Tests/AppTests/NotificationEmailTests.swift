@@ -170,6 +170,29 @@ struct NotificationEmailTests {
         }
     }
 
+    /// A reply after the window has closed, while the first notice still waits for the mail server, adds none.
+    @Test func aNoticeStillWaitingWhenItsWindowClosesIsNotDoubled() async throws {
+        try await withDemoMail { demo, mail in
+            let working = demo.app.emailNotifications!
+            demo.app.emailNotifications = EmailNotifications(
+                client: SMTPClient(
+                    configuration: SMTPConfiguration(host: "127.0.0.1", port: try Self.closedPort(), security: .plain)),
+                from: working.from, publicURL: working.publicURL)
+            let conversation = try await Self.alexWrites(demo)
+            let chen = try await demo.client("mchen")
+            _ = try await chen.reply(conversation, Self.answer)
+            #expect(try await demo.deliver() == 0)
+            demo.clock.advance(by: 16 * 60)
+            _ = try await chen.reply(conversation, "And a follow-up a quarter of an hour later")
+            #expect(try await demo.outbox().filter { $0.user == demo.user("alex") }.count == 1)
+
+            demo.app.emailNotifications = working
+            demo.clock.advance(by: 3600)
+            try await demo.deliver()
+            #expect(try mail.emails(to: "alex").count == 1)
+        }
+    }
+
     @Test func aRefusedAddressIsRecordedAsFailedAndNotTriedAgain() async throws {
         try await withDemoMail { demo, mail in
             let alex = try await User.find(demo.user("alex"), on: demo.app.db)!
@@ -277,6 +300,13 @@ struct NotificationEmailTests {
             #expect(chens[0].body.contains("Your In Basket has "))
             #expect(!chens[0].wholeText.contains(Self.subject))
             #expect(try mail.emails(to: "alex").count == 1, "Alex chose each message, not the summary")
+            // Each link leads, once signed in, to the page it names.
+            for (username, email) in [("mchen", chens[0]), ("jordan", summaries[0])] {
+                let next = try #require(Self.nextPath(in: email))
+                let browser = demo.browser.newWindow()
+                #expect(try await browser.signIn(username, next: next).location == next)
+                #expect(try await browser.get(next).status == .ok, "\(username)'s link to \(next)")
+            }
 
             // Thursday 6:59 in Chicago: not yet. 7:00: Jordan read nothing new since, so nothing for Jordan.
             demo.clock.advance(by: 22 * 3600 - 60)
@@ -287,6 +317,13 @@ struct NotificationEmailTests {
             #expect(try mail.emails(to: "jordan").count == 1)
             #expect(try mail.emails(to: "mchen").count == 2)
         }
+    }
+
+    /// Where an email's sign-in link goes once signed in.
+    static func nextPath(in email: Mailbox.Email) -> String? {
+        guard let start = email.body.range(of: "/sign-in?next=") else { return nil }
+        let link = email.body[start.lowerBound...].prefix { !$0.isWhitespace }
+        return URLComponents(string: String(link))?.queryItems?.first { $0.name == "next" }?.value
     }
 
     /// A port nothing listens on: a mail server that is down.

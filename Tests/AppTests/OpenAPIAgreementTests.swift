@@ -35,7 +35,7 @@ import Vapor
                 (.DELETE, "/api/v1/conversations/\(conversation)", "GET, HEAD, PATCH"),
                 (.DELETE, "/api/v1/conversations/\(UUID())", "GET, HEAD, PATCH"),
                 (.OPTIONS, "/api/v1/drafts", "GET, HEAD, POST"),
-                (.RAW(value: "QUERY"), "/api/v1/tokens", "POST"),
+                (.RAW(value: "QUERY"), "/api/v1/tokens", "GET, HEAD, POST"),
                 (.TRACE, "/api/v1/acting-for", "GET, HEAD"),
             ]
             for (method, path, allowed) in cases {

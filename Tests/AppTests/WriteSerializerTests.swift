@@ -23,16 +23,22 @@ import Testing
                     .create(on: db)
             }
 
+            let (slowWriteHolds, holding) = AsyncStream<Void>.makeStream()
             let outcomes = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 group.addTask {
+                    // Ended however the slow write ends, so a slow write that fails fails the test instead of hanging it.
+                    defer { holding.finish() }
                     try await writes.transaction(on: database) { db in
                         try await holiday(0, "slow", on: db)
+                        holding.yield()
                         try await Task.sleep(for: .milliseconds(300))
                     }
                     return (0, "committed")
                 }
-                // The others arrive while the slow write holds the writer, so they queue and commit as one group.
-                try await Task.sleep(for: .milliseconds(100))
+                // The others arrive while the slow write holds the writer (and its row), so they queue and commit as
+                // one group. Waiting for its insert, not for a fixed time, keeps a busy machine from reordering them.
+                var signals = slowWriteHolds.makeAsyncIterator()
+                _ = await signals.next()
                 for n in 1...6 {
                     group.addTask {
                         do {

@@ -24,7 +24,8 @@ def test_a_new_password_signs_out_the_other_browser(browser, plain_browser):
     browser.sign_in("lpark")
     plain_browser.sign_in("lpark")
 
-    browser.link("Password").click()
+    browser.link("Security").click()
+    browser.link("Change Password").click()
     assert browser.driver.find_element(By.TAG_NAME, "h1").text == "Change Password"
     # The page fits a phone: nothing wider than the window.
     assert browser.driver.execute_script("return document.documentElement.scrollWidth") <= 390

@@ -18,31 +18,44 @@ enum CredentialLookup {
         let mustChangePassword: Bool
         let createdAt: Date?
         let lastSeenAt: Date?
+        let secondFactor: String?
     }
 
     struct Found {
+        /// The session's or the token's id.
+        let credentialID: UUID
         let user: SignedInUser
-        /// The session's start and last activity; nil for an API token.
+        /// The session's start; nil for an API token.
         let createdAt: Date?
+        /// The session's last activity, or the token's last use.
         let lastSeenAt: Date?
+        /// The session's progress through two-step verification; nil for an API token.
+        let secondFactor: TwoFactor.SessionStage?
     }
 
     static func session(hash: String, on db: any Database) async throws -> Found? {
         try await find(
             credential: "user_sessions",
-            extra: ", user_sessions.created_at AS created_at, user_sessions.last_seen_at AS last_seen_at",
-            condition: "user_sessions.token_hash = ", hash: hash, isSession: true, on: db)
+            extra: """
+                , user_sessions.created_at AS created_at, user_sessions.last_seen_at AS last_seen_at, \
+                user_sessions.second_factor AS second_factor
+                """,
+            condition: "user_sessions.token_hash = \(bind: hash)", isSession: true, on: db)
     }
 
-    static func apiToken(hash: String, on db: any Database) async throws -> Found? {
+    /// A token not revoked and not expired at `now`; its `lastSeenAt` is when it was last used.
+    static func apiToken(hash: String, at now: Date, on db: any Database) async throws -> Found? {
         try await find(
-            credential: "api_tokens", extra: "",
-            condition: "api_tokens.revoked_at IS NULL AND api_tokens.token_hash = ", hash: hash, isSession: false,
-            on: db)
+            credential: "api_tokens", extra: ", api_tokens.last_used_at AS last_seen_at",
+            condition: """
+                api_tokens.revoked_at IS NULL AND api_tokens.expires_at > \(bind: now) \
+                AND api_tokens.token_hash = \(bind: hash)
+                """,
+            isSession: false, on: db)
     }
 
     private static func find(
-        credential table: String, extra: String, condition: String, hash: String, isSession: Bool, on db: any Database
+        credential table: String, extra: String, condition: SQLQueryString, isSession: Bool, on db: any Database
     ) async throws -> Found? {
         let rows = try await db.sql().raw(
             """
@@ -52,16 +65,20 @@ enum CredentialLookup {
                 CAST(user_roles.role AS TEXT) AS role\(unsafeRaw: extra)
             FROM \(ident: table) JOIN users ON users.id = \(ident: table).user_id
             LEFT JOIN user_roles ON user_roles.user_id = users.id
-            WHERE users.deactivated_at IS NULL AND \(unsafeRaw: condition)\(bind: hash)
+            WHERE users.deactivated_at IS NULL AND \(condition)
             """
         ).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         guard let first = rows.first else { return nil }
+        let stage = first.secondFactor.flatMap(TwoFactor.SessionStage.init(rawValue:))
         let user = SignedInUser(
             id: first.userId, organizationID: first.organizationId,
             displayName: PersonName(name: first.name, title: first.title, credentials: first.credentials).displayName,
             roles: Set(rows.compactMap { $0.role.flatMap(Role.init(rawValue:)) }),
-            sessionID: isSession ? first.credentialId : nil, mustChangePassword: first.mustChangePassword)
-        return Found(user: user, createdAt: first.createdAt, lastSeenAt: first.lastSeenAt)
+            sessionID: isSession ? first.credentialId : nil, mustChangePassword: first.mustChangePassword,
+            passedSecondFactor: stage == .passed)
+        return Found(
+            credentialID: first.credentialId, user: user, createdAt: first.createdAt, lastSeenAt: first.lastSeenAt,
+            secondFactor: stage)
     }
 }
 

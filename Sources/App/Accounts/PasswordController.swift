@@ -33,23 +33,20 @@ struct PasswordController: RouteCollection {
             "Choose a password different from the \(self == .temporary ? "temporary" : "current") one."
         }
         var auditAction: String { self == .temporary ? "account.password.choose" : "account.password.change" }
+        var intro: String {
+            self == .temporary
+                ? "You signed in with a temporary password. Choose a new password of at least "
+                    + "\(PasswordRules.minimumLength) characters to continue."
+                : "Choose a password of at least \(PasswordRules.minimumLength) characters that you do not use "
+                    + "anywhere else. A few unrelated words together are easy to remember and hard to guess. "
+                    + "Changing it signs you out everywhere else."
+        }
     }
 
     struct Form: Content {
         var current_password: String?
         var new_password: String?
         var confirm_password: String?
-    }
-
-    struct Page: Encodable {
-        let layout: LayoutModel
-        let action: String
-        let temporary: Bool
-        let currentLabel: String
-        let minimumLength: Int
-        let changed: Bool
-        let errors: [String: String]
-        let errorSummary: [String]
     }
 
     private func show(_ request: Request, _ kind: Kind) async throws -> Response {
@@ -71,39 +68,20 @@ struct PasswordController: RouteCollection {
         guard let stored = try await User.find(user.id, on: request.db), let username = stored.username else {
             throw Abort(.unauthorized)
         }
-        if let wait = try await throttled(username, request) {
-            errors["current_password"] =
-                "Too many wrong passwords. Wait \(wait) minute\(wait == 1 ? "" : "s") and try again."
-            let response = try await render(request, kind, errors: errors, changed: false, status: .tooManyRequests)
-            response.headers.replaceOrAdd(name: .retryAfter, value: String(wait * 60))
-            return response
+        if let wait = try await SignInService.wait(username, request) {
+            errors["current_password"] = wait.sentence("Too many wrong passwords.")
+            return wait.marking(
+                try await render(request, kind, errors: errors, changed: false, status: .tooManyRequests))
         }
-        var currentIsRight = false
-        if !current.isEmpty, let hash = stored.passwordHash {
-            currentIsRight = (try? await request.password.async.verify(current, created: hash)) ?? false
-            if !currentIsRight {
-                let (attempt, audit) = (
-                    SignInAttempt(
-                        username: username, address: request.clientAddress, succeeded: false, at: request.now),
-                    AuditEntry(action: kind.auditAction, recordType: "user", recordID: user.id, outcome: "failure")
-                )
-                let context = AuditContext(
-                    organizationID: user.organizationID, actorID: user.id, actingForID: nil,
-                    address: request.clientAddress)
-                let now = request.now
-                try await request.application.writes.transaction(on: request.db) { db in
-                    try await attempt.create(on: db)
-                    try await AuditLog.append(audit, context: context, at: now, on: db)
-                }
-            }
-        }
+        let currentIsRight = try await SignInService.isCurrentPassword(
+            current, of: stored, auditAction: kind.auditAction, request)
         if !currentIsRight { errors["current_password"] = kind.currentMissing }
         if let problem = request.application.passwordRules.problem(with: new, username: username) {
             errors["new_password"] = problem
         } else if new == current {
             errors["new_password"] = kind.sameAsCurrent
         } else if new != form.confirm_password {
-            errors["confirm_password"] = "The two new passwords are not the same. Type it again in both boxes."
+            errors["confirm_password"] = NewCredentials.passwordsDiffer
         }
         guard errors.isEmpty else {
             return try await render(request, kind, errors: errors, changed: false, status: .unprocessableEntity)
@@ -133,30 +111,51 @@ struct PasswordController: RouteCollection {
         return request.redirect(to: next, redirectType: .normal)
     }
 
-    /// Minutes to wait when the person's account has had too many wrong passwords lately. A wrong current password
-    /// here counts as a failed sign-in (from a browser the account has not trusted): a stolen session must not become
-    /// a way to guess the password without limit.
-    private func throttled(_ username: String, _ request: Request) async throws -> Int? {
-        let throttle = request.config.signInThrottle
-        let failures = try await SignInAttempt.query(on: request.db).filter(\.$username == username)
-            .filter(\.$succeeded == false).filter(\.$attemptedAt > throttle.windowStart(now: request.now))
-            .all(\.$attemptedAt)
-        guard case .wait(let until) = throttle.decide(accountFailures: failures, addressFailures: [], now: request.now)
-        else { return nil }
-        return max(1, Int((until.timeIntervalSince(request.now) / 60).rounded(.up)))
-    }
-
     private func render(_ request: Request, _ kind: Kind, errors: [String: String], changed: Bool, status: HTTPStatus)
         async throws -> Response
     {
-        let order = ["current_password", "new_password", "confirm_password"]
-        let page = Page(
-            layout: LayoutModel(request: request, title: kind.title), action: kind.path,
-            temporary: kind == .temporary, currentLabel: kind.currentLabel, minimumLength: PasswordRules.minimumLength,
-            changed: changed, errors: errors, errorSummary: order.compactMap { errors[$0] })
-        let response = try await request.view.render("password", page).encodeResponse(status: status, for: request)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return response
+        let page = PasswordPage(
+            layout: kind == .temporary
+                ? LayoutModel(request: request, title: kind.title)
+                : try await LayoutModel.make(request, title: kind.title),
+            action: kind.path, intro: kind.intro,
+            currentLabel: kind.currentLabel,
+            notice: changed
+                ? "Your password has been changed. Everywhere else you were signed in has been signed out, and your "
+                    + "API tokens no longer work."
+                : nil,
+            errors: errors)
+        return try await page.render(request, status: status)
+    }
+}
+
+/// The model of the page that sets a new password: Choose a New Password, Change Password, and the page a reset link
+/// opens (which asks for no current password, and carries the link's secret instead).
+struct PasswordPage: Encodable {
+    let layout: LayoutModel
+    let action: String
+    let intro: String
+    /// Nil: no current password is asked for.
+    let currentLabel: String?
+    let notice: String?
+    let token: String?
+    /// The account's username, for password managers to file the new password under.
+    let username: String?
+    let errors: [String: String]
+    let errorSummary: [String]
+    let minimumLength = PasswordRules.minimumLength
+
+    init(
+        layout: LayoutModel, action: String, intro: String, currentLabel: String?, notice: String? = nil,
+        token: String? = nil, username: String? = nil, errors: [String: String]
+    ) {
+        (self.layout, self.action, self.intro, self.currentLabel) = (layout, action, intro, currentLabel)
+        (self.notice, self.token, self.username, self.errors) = (notice, token, username, errors)
+        errorSummary = ["current_password", "new_password", "confirm_password"].compactMap { errors[$0] }
+    }
+
+    func render(_ request: Request, status: HTTPStatus) async throws -> Response {
+        try await request.view.render("password", self).encodeResponse(status: status, for: request)
     }
 }
 

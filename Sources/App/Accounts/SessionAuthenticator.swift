@@ -18,8 +18,12 @@ struct SessionAuthenticator: AsyncMiddleware {
         if let token = request.cookies[SessionStore.cookieName]?.string, !token.isEmpty {
             let activity = recordsActivity && request.headers.first(name: Self.backgroundHeader) != "1"
             switch try await SessionStore(request: request).resume(token: token, recordingActivity: activity) {
-            case .signedIn(let user):
+            case .signedIn(var user):
+                user.mustSetUpSecondFactor =
+                    !user.passedSecondFactor && TwoFactor.isRequired(for: user.roles, request.config.staffTwoFactor)
                 request.auth.login(user)
+            case .awaitingCode:
+                break
             case .ended:
                 request.storage[SessionEndedKey.self] = true
             }
@@ -56,11 +60,10 @@ struct RequireSignIn: AsyncMiddleware {
             }
             return response
         }
-        // A temporary password opens one page only: choosing a new one.
-        if request.auth.get(SignedInUser.self)?.mustChangePassword == true,
-            request.url.path != PasswordController.choosePath
-        {
-            return request.redirect(to: PasswordController.choosePath, redirectType: .normal)
+        // A temporary password opens one page only: choosing a new one. Two-step verification that is required and
+        // not yet set up opens only its set-up page.
+        if let only = request.auth.get(SignedInUser.self)?.onlyOpenPath, !request.url.path.hasPrefix(only) {
+            return request.redirect(to: only, redirectType: .normal)
         }
         return try await next.respond(to: request)
     }

@@ -18,14 +18,20 @@ struct SessionStore {
     }
 
     /// A new session with a new random token, so no token seen before signing in is valid after.
-    func start(for userID: User.IDValue) async throws -> String {
+    /// `stage` `.pending`: the password was right and a code is still to come; the session signs no one in until
+    /// `TwoFactor.pass` marks it.
+    func start(for userID: User.IDValue, stage: TwoFactor.SessionStage = .none) async throws -> String {
         let token = Self.newToken()
-        try await UserSession(tokenHash: Self.hash(token), userID: userID, now: now).create(on: database)
+        let session = UserSession(tokenHash: Self.hash(token), userID: userID, now: now)
+        session.secondFactor = stage.rawValue
+        try await session.create(on: database)
         return token
     }
 
     enum Resumed {
         case signedIn(SignedInUser)
+        /// The password was right; the code from the authenticator app is still to come (`/sign-in/code`).
+        case awaitingCode(SignedInUser)
         /// The cookie named a session that has ended (timed out, signed out, or never existed).
         case ended
     }
@@ -42,7 +48,7 @@ struct SessionStore {
         if recordingActivity && policy.shouldRecordActivity(lastSeenAt: lastSeenAt, now: now) {
             try await UserSession.query(on: database).filter(\.$id == sessionID).set(\.$lastSeenAt, to: now).update()
         }
-        return .signedIn(found.user)
+        return found.secondFactor == .pending ? .awaitingCode(found.user) : .signedIn(found.user)
     }
 
     /// Records activity now, whatever the granularity: someone asked to stay signed in.

@@ -30,6 +30,10 @@ struct SignInController: RouteCollection {
             notice = "Your session has ended. Sign in again to continue."
         } else if (try? request.query.get(String.self, at: "signed-out")) != nil {
             notice = "You have signed out."
+        } else if (try? request.query.get(String.self, at: "reset")) != nil {
+            notice =
+                "Your password has been reset, and every place the account was signed in has been signed out. "
+                + "Sign in with your new password."
         }
         let page = SignInPage(request: request, next: ReturnPath(next)?.path, notice: notice)
         return try await request.view.render("sign-in", page).encodeResponse(for: request)
@@ -56,17 +60,25 @@ struct SignInController: RouteCollection {
             username: username, password: password, address: request.clientAddress,
             deviceToken: request.cookies[TrustedDevice.cookieName]?.string)
         switch outcome {
-        case .signedIn(let token, let landing, let device, let mustChoose):
+        case .signedIn(let token, let landing, let device, let mustChoose, let awaitingCode):
             if let previous = request.cookies[SessionStore.cookieName]?.string, !previous.isEmpty {
                 try await SessionStore(request: request).end(token: previous)
             }
-            var target = next ?? landing.rawValue
-            if let unsent, case .signedIn(let user) = try await SessionStore(request: request).resume(token: token) {
-                request.auth.login(user)
-                target = await unsent.keep(request) ?? target
+            let response: Response
+            if awaitingCode, let unsent {
+                // The message typed before the session ended goes on through the code's form.
+                response = try await SecondStepController.render(request, next: next, unsent: unsent)
+            } else {
+                var target = next ?? landing.rawValue
+                if let unsent, case .signedIn(let user) = try await SessionStore(request: request).resume(token: token)
+                {
+                    request.auth.login(user)
+                    target = await unsent.keep(request) ?? target
+                }
+                if mustChoose { target = PasswordController.choosePath }
+                if awaitingCode { target = SecondStepController.path(next: next) }
+                response = request.redirect(to: target, redirectType: .normal)
             }
-            if mustChoose { target = PasswordController.choosePath }
-            let response = request.redirect(to: target, redirectType: .normal)
             response.cookies[SessionStore.cookieName] = SessionStore.cookie(
                 token, secure: request.config.secureCookies, policy: request.config.sessionPolicy)
             if let device {
@@ -85,16 +97,12 @@ struct SignInController: RouteCollection {
                 error: "The username or password you entered is incorrect.", unsent: unsent)
             return try await request.view.render("sign-in", page).encodeResponse(status: .unauthorized, for: request)
         case .throttled(let until):
-            let minutes = max(1, Int((until.timeIntervalSince(request.now) / 60).rounded(.up)))
+            let wait = Wait(until: until, now: request.now)
             let page = SignInPage(
                 request: request, next: next, username: form.username,
-                error:
-                    "Too many unsuccessful sign-in attempts. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again.",
-                unsent: unsent)
-            let response = try await request.view.render("sign-in", page)
-                .encodeResponse(status: .tooManyRequests, for: request)
-            response.headers.replaceOrAdd(name: .retryAfter, value: String(minutes * 60))
-            return response
+                error: wait.sentence("Too many unsuccessful sign-in attempts."), unsent: unsent)
+            return wait.marking(
+                try await request.view.render("sign-in", page).encodeResponse(status: .tooManyRequests, for: request))
         }
     }
 

@@ -7,7 +7,9 @@ struct SignInService {
     enum Outcome {
         /// `device`: a new trusted-device token for the browser to keep, when it did not have one for this account.
         /// `mustChoosePassword`: signed in with a temporary password, so the next page is Choose a New Password.
-        case signedIn(token: String, landing: LandingPage, device: String?, mustChoosePassword: Bool)
+        /// `awaitingCode`: two-step verification is set up, so the session waits for the code (`/sign-in/code`).
+        case signedIn(
+            token: String, landing: LandingPage, device: String?, mustChoosePassword: Bool, awaitingCode: Bool)
         /// Unknown username or wrong password: the same outcome, so the page cannot tell which.
         case rejected
         case throttled(until: Date)
@@ -68,23 +70,80 @@ struct SignInService {
         let request = self.request
         let userID = try user.requireID()
         let newDevice = device == nil ? SessionStore.newToken() : nil
+        let awaitingCode = try await TwoFactor.status(of: userID, on: db.sql()) != nil
+        let (emails, userAgent) = (
+            request.application.emailNotifications != nil, request.headers.first(name: .userAgent)
+        )
         let token = try await request.application.writes.transaction(on: db) { db in
-            // A success wipes the account's failures, so a person who finally remembers is not held back later.
-            try await SignInAttempt.query(on: db).filter(\.$username == username).filter(\.$succeeded == false)
-                .delete()
+            // A success wipes the account's failures, so a person who finally remembers is not held back later. With
+            // a code still to come it is not a success yet: someone who has the password must not be able to clear
+            // the count of wrong codes by typing it again.
+            if !awaitingCode { try await Self.forgetFailures(of: username, on: db) }
             if let device {
                 device.lastUsedAt = now
                 try await device.save(on: db)
             } else if let newDevice {
                 try await TrustedDevice(userID: userID, tokenHash: SessionStore.hash(newDevice), at: now).create(on: db)
             }
-            let token = try await SessionStore(request: request, database: db).start(for: userID)
-            try await Self.audit("session.sign_in", outcome: "success", user: user, request: request, on: db)
+            let token = try await SessionStore(request: request, database: db)
+                .start(for: userID, stage: awaitingCode ? .pending : .none)
+            try await SignInHistory.record(
+                userID, organization: user.$organization.id, sessionToken: token, address: address,
+                userAgent: userAgent, newDevice: device == nil, awaitingCode: awaitingCode, notify: emails, at: now,
+                on: db.sql())
+            try await Self.audit(
+                "session.sign_in", outcome: awaitingCode ? "password_accepted" : "success", user: user,
+                request: request, on: db)
             return token
         }
         return .signedIn(
             token: token, landing: .for(Set(user.roleGrants.map(\.role))), device: newDevice,
-            mustChoosePassword: user.mustChangePassword)
+            mustChoosePassword: user.mustChangePassword, awaitingCode: awaitingCode)
+    }
+
+    /// Minutes to wait when the person's account has had too many failures lately: wrong passwords, at sign-in or
+    /// where a signed-in page asks for the current one, and wrong codes after the password. Those count as failed
+    /// sign-ins from a browser the account has not trusted: a stolen session, or a known password, must not become a
+    /// way to guess without limit.
+    static func wait(_ username: String, _ request: Request) async throws -> Wait? {
+        let throttle = request.config.signInThrottle
+        let failures = try await SignInAttempt.query(on: request.db).filter(\.$username == username)
+            .filter(\.$succeeded == false).filter(\.$attemptedAt > throttle.windowStart(now: request.now))
+            .all(\.$attemptedAt)
+        guard case .wait(let until) = throttle.decide(accountFailures: failures, addressFailures: [], now: request.now)
+        else { return nil }
+        return Wait(until: until, now: request.now)
+    }
+
+    /// Whether `password` is the signed-in person's current password, where a page asks for it again. A wrong one
+    /// counts as a failed sign-in (`wait`), audited as a failed `auditAction`.
+    static func isCurrentPassword(_ password: String, of user: User, auditAction: String, _ request: Request)
+        async throws -> Bool
+    {
+        guard !password.isEmpty, let hash = user.passwordHash, let username = user.username else { return false }
+        if (try? await request.password.async.verify(password, created: hash)) == true { return true }
+        try await failed(
+            user, auditAction: auditAction,
+            attempt: SignInAttempt(
+                username: username, address: request.clientAddress, succeeded: false, at: request.now),
+            request)
+        return false
+    }
+
+    /// Records a failure of the person's: the attempt, for `wait`, and the audit event.
+    static func failed(_ user: User, auditAction: String, attempt: SignInAttempt, _ request: Request) async throws {
+        let audit = AuditEntry(action: auditAction, recordType: "user", recordID: user.id, outcome: "failure")
+        let context = AuditContext(
+            organizationID: user.$organization.id, actorID: user.id, actingForID: nil, address: request.clientAddress)
+        let now = request.now
+        try await request.application.writes.transaction(on: request.db) { db in
+            try await attempt.create(on: db)
+            try await AuditLog.append(audit, context: context, at: now, on: db)
+        }
+    }
+
+    static func forgetFailures(of username: String, on db: any Database) async throws {
+        try await SignInAttempt.query(on: db).filter(\.$username == username).filter(\.$succeeded == false).delete()
     }
 
     /// The device behind the cookie, if it belongs to the account being signed in to and was used recently enough.

@@ -12,10 +12,13 @@ final class UserSession: Model, @unchecked Sendable {
     @Parent(key: "user_id") var user: User
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date
+    /// `TwoFactor.SessionStage`.
+    @Field(key: "second_factor") var secondFactor: String
 
     init() {}
 
     init(tokenHash: String, userID: User.IDValue, now: Date) {
+        self.secondFactor = TwoFactor.SessionStage.none.rawValue
         self.tokenHash = tokenHash
         self.$user.id = userID
         self.createdAt = now

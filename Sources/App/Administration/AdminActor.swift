@@ -1,8 +1,9 @@
 import Fluent
 import Vapor
 
-/// The administrator making a request. Every administration query is scoped to `organizationID`: a record of another
-/// organisation answers 404, as if it did not exist.
+/// The administrator making a request (or a patient on their Sharing page, acting on their own proxy grants). Every
+/// administration query is scoped to `organizationID`: a record of another organisation answers 404, as if it did not
+/// exist.
 struct AdminActor: Sendable {
     let userID: User.IDValue
     let organizationID: Organization.IDValue

@@ -156,7 +156,8 @@ struct BenchDataset {
             for m in 0..<count {
                 let fromPatient = m % 2 == 0
                 let author = fromPatient ? patient : (toPool ? nurses[m % nurses.count] : provider)
-                let text = fromPatient ? "Question \(m) about my care." : "Answer \(m) from the care team."
+                let topic = Self.topics[Int(random.next() % UInt64(Self.topics.count))]
+                let text = fromPatient ? "Question \(m) about my \(topic)." : "Answer \(m) about your \(topic)."
                 let body = RichTextDocument(plainText: text)
                 messages.append([
                     SQLBind(UUID()), SQLBind(id), SQLBind(author), SQLBind(fromPatient ? "patient" : "care_team"),
@@ -186,10 +187,17 @@ struct BenchDataset {
             if messages.count >= 20_000 { try await flush(&conversations, &messages, &states, sql) }
         }
         try await flush(&conversations, &messages, &states, sql)
+        try await SearchIndex(sql: sql.sql()).rebuild()
         return Summary(
             organizationID: org, patients: patients.count, providers: providers.count, conversations: conversationCount,
             messages: written)
     }
+
+    /// What messages are about, one in each message, so that a search for one ("refill") matches about a tenth of them.
+    static let topics = [
+        "care", "refill", "appointment", "lab results", "rash", "blood pressure", "referral", "vaccine", "insurance",
+        "sleep",
+    ]
 
     /// 1 + a Pareto-like tail: half the conversations have one or two messages, a few have dozens, none over 200.
     mutating func longTailMessageCount() -> Int {

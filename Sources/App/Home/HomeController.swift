@@ -12,9 +12,22 @@ struct HomeController: RouteCollection {
         let user = try request.signedInUser
         guard user.roles.contains(.patient) || user.roles.contains(.proxy) else { throw PageError.forbidden }
         let layout = try await LayoutModel.make(request, title: "Today")
-        let page = TodayPage(layout: layout, name: user.displayName, canMessage: layout.messages != nil)
+        var page = TodayPage(layout: layout, name: user.displayName, canMessage: layout.messages != nil)
+        if page.canMessage {
+            let reading = try await request.readConversation()
+            let viewing = try await MessagesController.viewing(request, reading)
+            let patient = viewing.flatMap { UUID(uuidString: $0.current) }
+            page.unread = try await reading.unreadInbox(patient: patient)
+            let zone = reading.context.calendar.timeZone
+            let patients = reading.context.actor.patientsActedFor
+            page.latest = try await reading.list(.inbox, patient: patient, cursor: nil, limit: Self.latestShown).items
+                .map { InboxRowModel($0, actingFor: patients, viewing: viewing != nil, in: zone) }
+        }
         return try await request.view.render("today", page)
     }
+
+    /// How many of the latest conversations Today shows.
+    static let latestShown = 3
 }
 
 struct TodayPage: Encodable {
@@ -22,4 +35,7 @@ struct TodayPage: Encodable {
     let name: String
     /// Whether "Start a New Message" is offered: messaging is on for this user.
     let canMessage: Bool
+    /// Unread conversations in the Inbox being viewed, and its latest conversations.
+    var unread = 0
+    var latest: [InboxRowModel] = []
 }

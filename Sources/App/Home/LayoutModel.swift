@@ -23,6 +23,8 @@ struct LayoutModel: Encodable {
     let session: SessionTimes?
     /// Whether the header links to Administration.
     let isAdmin: Bool
+    /// Whether the header links to Sharing: patients choose who may act for them.
+    let isPatient: Bool
 
     /// For pages shown before signing in: no Messages link.
     init(request: Request, title: String) {
@@ -34,6 +36,7 @@ struct LayoutModel: Encodable {
         let user = request.auth.get(SignedInUser.self)
         self.userName = user?.displayName
         self.isAdmin = user?.roles.contains(.admin) ?? false
+        self.isPatient = user?.roles.contains(.patient) ?? false
         self.csrfToken = request.csrfToken
         self.messages = messages
         let policy = request.config.sessionPolicy

@@ -20,7 +20,7 @@ struct EventsController: RouteCollection {
 
     @Sendable func events(request: Request) async throws -> Response {
         guard let user = request.auth.get(SignedInUser.self), let sessionID = user.sessionID,
-            let token = request.cookies[SessionStore.cookieName]?.string, !user.mustChangePassword
+            let token = request.cookies[SessionStore.cookieName]?.string, user.onlyOpenPath == nil
         else { throw Abort(.unauthorized) }
         let updates = request.application.liveUpdates
         // Messaging off for this user: 404, as every messaging route answers; the page's script stops there.

@@ -62,6 +62,20 @@ struct ConversationSummaryResponse: Content {
     let overdue: Bool
     /// For the care team only: the patient's date of birth.
     let patientBirthDate: String?
+    /// The latest message, for the list's one-line preview and "who wrote last".
+    let lastMessage: LastMessageResponse?
+    /// A message of the conversation carries an attachment: the list's paperclip.
+    let hasAttachments: Bool
+}
+
+/// The latest message of a conversation, as a list row shows it.
+struct LastMessageResponse: Content {
+    /// "You", the writer's name, or "Jordan Rivera for Alex" for a proxy writing for the patient.
+    let writer: String
+    /// `patient`, `proxy` or `care_team`.
+    let side: String
+    /// Its plain text on one line, at most 100 characters, cut at a word boundary ("…" when cut).
+    let preview: String
 }
 
 struct MessageResponse: Content {

@@ -32,5 +32,13 @@ enum CareboxMigrations {
         AddVersionsToCareRelationshipsAndProxyGrants(),
         AddAuditEventIndexes(),
         AddNotifications(),
+        AddPatientSideToldAtToConversations(),
+        CreatePasswordResets(),
+        CreateActivationCodes(),
+        CreateProxyInvitations(),
+        AddExpiryToAPITokens(),
+        AddTwoFactor(),
+        CreateSignIns(),
+        AddConversationSearch(),
     ]
 }

@@ -16,6 +16,15 @@ enum NotificationKind: String, Codable, Sendable {
     /// The person's password was changed: a security notice, sent whatever their message choices, to whoever has an
     /// address, so someone who did not change it learns at once.
     case passwordChanged = "password_changed"
+    /// The link of a "Forgot password?" request (`PasswordResets`), to whoever has an address, whatever their choices.
+    case passwordReset = "password_reset"
+    /// An activation code an administrator chose to email (`ActivationCodes`), to sign up with.
+    case activationCode = "activation_code"
+    /// A patient's invitation to act for them (`ProxyInvitations`), to the address they typed; `user_id` is the patient.
+    case proxyInvitation = "proxy_invitation"
+    /// A sign-in from a browser new to the account (`SignInHistory`), to whoever has an address, whatever their
+    /// choices; not for an account's first sign-in.
+    case newSignIn = "new_sign_in"
 
     /// How the administrator's Email notifications page names it.
     var label: String {
@@ -23,6 +32,10 @@ enum NotificationKind: String, Codable, Sendable {
         case .newMessage: "New message"
         case .dailySummary: "Daily summary"
         case .passwordChanged: "Password changed"
+        case .passwordReset: "Password reset link"
+        case .activationCode: "Activation code"
+        case .proxyInvitation: "Proxy invitation"
+        case .newSignIn: "New sign-in"
         }
     }
 }

@@ -105,8 +105,12 @@ struct NotificationDelivery {
     private func deliver(_ notification: Claimed) async throws -> Bool {
         let now = clock.now()
         guard let organization = try await organizations.entry(for: notification.organizationID, at: now, on: db),
-            let address = try await stillWanted(notification, organization: organization, now: now),
-            let message = compose(notification, organization.settings, to: address)
+            let recipient = try await stillWanted(notification, organization: organization, now: now),
+            let content = try await content(of: notification, organization, for: recipient, now: now),
+            let message = try? SMTPMessage(
+                from: SMTPAddress(
+                    organization.settings.notificationFrom ?? email.from, displayName: organization.settings.name),
+                to: SMTPAddress(recipient.address), subject: content.subject, body: content.body)
         else {
             try await finish(notification, .skipped)
             return false
@@ -128,9 +132,14 @@ struct NotificationDelivery {
         return true
     }
 
-    /// The address to write to, when the person still wants this notification and may still see what it is about.
+    struct Recipient {
+        let address: String
+        let username: String?
+    }
+
+    /// Where to write, when the person still wants this notification and may still see what it is about.
     private func stillWanted(_ notification: Claimed, organization: OrganizationCache.Entry, now: Date) async throws
-        -> String?
+        -> Recipient?
     {
         let condition: SQLQueryString
         switch (notification.kind, notification.conversationID) {
@@ -145,53 +154,95 @@ struct NotificationDelivery {
             condition = "users.care_team_summary = \(bind: true)"
         case (.dailySummary, _):
             condition = "users.message_notices = \(bind: MessageNotices.dailySummary.rawValue)"
-        case (.passwordChanged, _):
+        case (.passwordChanged, _), (.newSignIn, _):
             condition = "1 = 1"  // a security notice: to whoever has an address, whatever they chose for messages
+        case (.passwordReset, _):
+            condition = PasswordResets.link.isOpen(for: notification.id, at: now)
+        case (.activationCode, _):
+            condition = ActivationCodes.emailed.isOpen(for: notification.id, at: now)
+        case (.proxyInvitation, _):
+            // To the address the patient typed, not to a person of the organisation.
+            return try await ProxyInvitations.address(for: notification.id, at: now, on: db.sql())
+                .map { Recipient(address: $0, username: nil) }
         case (.newMessage, nil):
             return nil
         }
-        return try await db.sql().raw(
-            """
-            SELECT users.email FROM users WHERE users.id = \(bind: notification.userID) \
-            AND users.email IS NOT NULL AND users.deactivated_at IS NULL AND \(condition)
-            """
-        ).first()?.decode(column: "email", as: String.self)
+        guard
+            let row = try await db.sql().raw(
+                """
+                SELECT users.email, users.username FROM users WHERE users.id = \(bind: notification.userID) \
+                AND users.email IS NOT NULL AND users.deactivated_at IS NULL AND \(condition)
+                """
+            ).first()
+        else { return nil }
+        return Recipient(
+            address: try row.decode(column: "email", as: String.self),
+            username: try row.decode(column: "username", as: String?.self))
     }
 
-    private func compose(_ notification: Claimed, _ organization: OrganizationSettings, to address: String)
-        -> SMTPMessage?
-    {
-        let content: NotificationEmail
+    /// The words to send; nil when there is nothing to say after all. A reset link gets its secret here, made anew
+    /// for each try (`EmailedSecret`).
+    private func content(
+        of notification: Claimed, _ entry: OrganizationCache.Entry, for recipient: Recipient, now: Date
+    ) async throws -> NotificationEmail? {
+        let organization = entry.settings
         switch notification.kind {
         case .newMessage:
             guard let conversation = notification.conversationID else { return nil }
-            content = .newMessage(from: organization, link: link("/messages/\(conversation.uuidString.lowercased())"))
+            return .newMessage(
+                from: organization, link: signInLink(then: "/messages/\(conversation.uuidString.lowercased())"))
         case .dailySummary:
             if let open = notification.openCount {
-                content = .careTeamSummary(
-                    from: organization, open: open, overdue: notification.overdueCount ?? 0, link: link("/in-basket"))
-            } else {
-                content = .unreadSummary(from: organization, link: link("/messages"))
+                return .careTeamSummary(
+                    from: organization, open: open, overdue: notification.overdueCount ?? 0,
+                    link: signInLink(then: "/care-team"))
             }
+            return .unreadSummary(from: organization, link: signInLink(then: "/messages"))
         case .passwordChanged:
-            content = .passwordChanged(from: organization, link: link(PasswordController.changePath))
-        }
-        do {
-            return try SMTPMessage(
-                from: SMTPAddress(organization.notificationFrom ?? email.from, displayName: organization.name),
-                to: SMTPAddress(address), subject: content.subject, body: content.body)
-        } catch {
-            return nil
+            return .passwordChanged(from: organization, link: signInLink(then: PasswordController.changePath))
+        case .newSignIn:
+            return .newSignIn(from: organization, link: signInLink(then: SecurityController.path))
+        case .passwordReset:
+            let token = SessionStore.newToken()
+            guard let username = recipient.username,
+                try await keep(token, PasswordResets.link, notification, now) != nil
+            else { return nil }
+            return .passwordReset(
+                from: organization, username: username,
+                link: link(PasswordResetController.resetPath, [URLQueryItem(name: "token", value: token)]))
+        case .activationCode:
+            let code = PrintableCode.generate()
+            guard let expiresAt = try await keep(code, ActivationCodes.emailed, notification, now) else { return nil }
+            return .activationCode(
+                from: organization, code: PrintableCode.display(code),
+                until: entry.calendar.day(of: expiresAt).spelledOut,
+                link: link(SignUpController.path, []))
+        case .proxyInvitation:
+            let token = SessionStore.newToken()
+            guard let expiresAt = try await keep(token, ProxyInvitations.link, notification, now) else { return nil }
+            return .proxyInvitation(
+                from: organization, until: entry.calendar.day(of: expiresAt).spelledOut,
+                link: link(InvitationController.path, [URLQueryItem(name: "token", value: token)]))
         }
     }
 
+    /// Keeps the hash of the secret the email carries, through the write serializer (SQLite's one writer).
+    private func keep(_ secret: String, _ kind: EmailedSecret, _ notification: Claimed, _ now: Date) async throws
+        -> Date?
+    {
+        let id = notification.id
+        return try await writes.transaction(on: db) { try await kind.keep(secret, for: id, at: now, on: $0.sql()) }
+    }
+
     /// The sign-in page, which goes on to `path` once the person has signed in (or at once, if they are).
-    private func link(_ path: String) -> URL {
+    private func signInLink(then path: String) -> URL {
+        link("/sign-in", [URLQueryItem(name: "next", value: path)])
+    }
+
+    private func link(_ path: String, _ query: [URLQueryItem]) -> URL {
         var components = URLComponents(url: email.publicURL, resolvingAgainstBaseURL: false)!
-        components.path =
-            (components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path)
-            + "/sign-in"
-        components.queryItems = [URLQueryItem(name: "next", value: path)]
+        components.path = (components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path) + path
+        components.queryItems = query
         return components.url!
     }
 

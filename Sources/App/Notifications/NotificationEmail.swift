@@ -60,6 +60,89 @@ struct NotificationEmail: Equatable {
                 """)
     }
 
+    /// A security notice: the account was signed in to from a browser it had not been used from before. It names no
+    /// one, no place and nothing of their messages; the Security page behind the link lists the sign-ins.
+    static func newSignIn(from organization: OrganizationSettings, link: URL) -> NotificationEmail {
+        NotificationEmail(
+            subject: "\(organization.name): a sign-in from a new device",
+            body: """
+                Your \(organization.name) patient portal account was just signed in to from a device or browser it \
+                had not been used from before.
+
+                If it was you, there is nothing more to do. If it was not, change your password now, and see your \
+                recent sign-ins on the Security page:
+                \(link.absoluteString)
+
+                Please do not reply to this email: replies are not read.
+
+                \(organization.name)
+                """)
+    }
+
+    /// The link of a "Forgot password?" request. It names the account by username, since one address may have
+    /// several (a parent who is also a proxy), and nothing else.
+    static func passwordReset(from organization: OrganizationSettings, username: String, link: URL)
+        -> NotificationEmail
+    {
+        NotificationEmail(
+            subject: "\(organization.name): reset your password",
+            body: """
+                Someone asked to reset the password of the \(organization.name) patient portal account with the \
+                username \(username).
+
+                To choose a new password, open this link within 30 minutes. It works once:
+                \(link.absoluteString)
+
+                If you did not ask, you can ignore this email: your password has not changed.
+
+                Please do not reply to this email: replies are not read.
+
+                \(organization.name)
+                """)
+    }
+
+    /// An activation code to sign up with. It names no one: the code works only with the patient's date of birth.
+    static func activationCode(from organization: OrganizationSettings, code: String, until: String, link: URL)
+        -> NotificationEmail
+    {
+        NotificationEmail(
+            subject: "\(organization.name): your patient portal activation code",
+            body: """
+                \(organization.name) has made you an account in its patient portal. To sign up, open this page and \
+                enter the activation code below with your date of birth, then choose a username and password:
+                \(link.absoluteString)
+
+                Activation code: \(code)
+
+                The code works once, until \(until). If you did not expect it, you can ignore this email.
+
+                Please do not reply to this email: replies are not read.
+
+                \(organization.name)
+                """)
+    }
+
+    /// A patient's invitation to act for them. It names no one, not even the patient: an invitation says that they
+    /// are a patient here, which only the link (a secret) shows.
+    static func proxyInvitation(from organization: OrganizationSettings, until: String, link: URL) -> NotificationEmail
+    {
+        NotificationEmail(
+            subject: "\(organization.name): an invitation to the patient portal",
+            body: """
+                A patient of \(organization.name) has invited you to act for them in its patient portal: to read \
+                and send their messages to their care team.
+
+                To see who invited you, and to accept, open this link by \(until). It works once:
+                \(link.absoluteString)
+
+                If you did not expect it, you can ignore this email.
+
+                Please do not reply to this email: replies are not read.
+
+                \(organization.name)
+                """)
+    }
+
     private static func compose(_ organization: OrganizationSettings, _ text: String, _ action: String, _ link: URL)
         -> String
     {

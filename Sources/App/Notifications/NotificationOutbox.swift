@@ -18,16 +18,18 @@ struct NotificationOutbox {
     static let coalescingWindow: TimeInterval = 15 * 60
 
     /// A notice to each person on the patient side who wants one now, unless one about this conversation is still
-    /// waiting to go or went out less than 15 minutes ago. The conversation row is locked by the message written
-    /// before this, so two replies at once cannot both find no notice, and `confidential` is as of this write.
+    /// waiting to go or went out less than 15 minutes ago. Called for a message that opened a notice window
+    /// (`MessagingStore.Appended`): the replies inside the window never come here, and make no notice. The
+    /// conversation row is locked by the message written before this, so two replies at once cannot both open a
+    /// window, and `confidential` is as of this write.
     func careTeamWrote(in conversationID: UUID, patient: UUID, confidential: Bool, writer: UUID) async throws {
         let windowStart = now.addingTimeInterval(-Self.coalescingWindow)
         // The conversation's patient and the proxies in force for that patient, found by key: PostgreSQL plans this in
         // a fifth of the time a query through the conversation took (2 ms, on every care-team reply; bench/RESULTS.md).
         guard let onPatientSide = Self.patientSide(of: patient, confidential: confidential, organization, today: today)
         else { return }
-        // The recent-notice test is here as well as in the insert, so that a reply in a conversation whose notice went
-        // out minutes ago (most replies in a busy one) costs the send this one statement.
+        // The recent-notice test is here as well as in the insert, so that a notice still waiting to go (the SMTP
+        // server down for longer than a window) costs this one statement and is not doubled.
         let people = try await sql.raw(
             """
             SELECT users.id FROM users WHERE \(onPatientSide) \

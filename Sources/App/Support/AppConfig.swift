@@ -44,6 +44,15 @@ public struct AppConfig: Sendable {
     public var mailFrom = "carebox@localhost"
     /// How often the delivery worker looks for notifications to send; nil: it does not run (tests send by hand).
     public var notificationInterval: Duration? = .seconds(1)
+    /// Whether providers, staff and administrators must sign in with two-step verification (`CAREBOX_STAFF_TWO_FACTOR`).
+    public var staffTwoFactor: StaffTwoFactor = .required
+
+    public enum StaffTwoFactor: String, Sendable, CaseIterable {
+        /// They set it up at their first sign-in, and nothing else is open to them until they have.
+        case required
+        /// Like patients, they may set it up. For trying Carebox out and for its tests; not for a clinic.
+        case optional
+    }
 
     public var secureCookies: Bool { publicURL.scheme == "https" }
 
@@ -168,6 +177,11 @@ extension AppConfig {
             problems.append(error.problem)
         }
 
+        let staffTwoFactor =
+            env["CAREBOX_STAFF_TWO_FACTOR"].flatMap { $0.isEmpty ? nil : $0 }
+            .map(StaffTwoFactor.init(rawValue:)) ?? .required
+        if staffTwoFactor == nil { problems.append("CAREBOX_STAFF_TWO_FACTOR must be required or optional") }
+
         var smtp: SMTPConfiguration?
         do {
             smtp = try SMTPConfiguration.fromEnvironment(env["CAREBOX_SMTP_URL"])
@@ -199,6 +213,7 @@ extension AppConfig {
         config.clamdFailure = clamdFailure
         config.smtp = smtp
         config.mailFrom = mailFrom
+        config.staffTwoFactor = staffTwoFactor ?? .required
         return config
     }
 
@@ -226,6 +241,8 @@ extension AppConfig {
                 .path,
             attachmentKey: [UInt8].random(count: 32))
         config.notificationInterval = nil
+        // Most tests sign in as the care team many times over; the two-step verification tests ask for `.required`.
+        config.staffTwoFactor = .optional
         // The suite runs hundreds of apps at once on one PostgreSQL; a request waiting its turn there must not be cut
         // off by the production deadline (15 s), which is there for statements a dying server never answers and is
         // tested against a real server by scripts/faults. A hang still fails the test, after ten minutes.

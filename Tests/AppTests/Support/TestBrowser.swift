@@ -34,6 +34,7 @@ final class TestBrowser: @unchecked Sendable {
 
     /// Starts the application's server on a free loopback port and opens a browser on it; both end when `body` does.
     static func open(_ app: Application, _ body: (TestBrowser) async throws -> Void) async throws {
+        TestTrace.step("start server")
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         let port = app.http.server.shared.localAddress?.port ?? 0
         var configuration = HTTPClient.Configuration()
@@ -45,11 +46,15 @@ final class TestBrowser: @unchecked Sendable {
         do {
             try await body(TestBrowser(app: app, client: client, baseURL: "http://127.0.0.1:\(port)"))
         } catch {
+            TestTrace.step("browser shut down after \(type(of: error))")
             try? await client.shutdown()
+            TestTrace.step("server shut down")
             await app.server.shutdown()
             throw error
         }
+        TestTrace.step("browser shut down")
         try await client.shutdown()
+        TestTrace.step("server shut down")
         await app.server.shutdown()
     }
 
@@ -149,8 +154,11 @@ final class TestBrowser: @unchecked Sendable {
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        TestTrace.step("\(method) \(path)")
         let response = try await client.execute(request, timeout: .seconds(30))
+        TestTrace.step("\(method) \(path): \(response.status.code), reading the body")
         let bytes = try await response.body.collect(upTo: 10 * 1024 * 1024)
+        TestTrace.step("\(method) \(path): read")
         let page = Page(
             status: response.status, headers: response.headers, body: String(buffer: bytes), bytes: Array(buffer: bytes)
         )

@@ -12,21 +12,30 @@ func withCarebox(
     adjust: (inout AppConfig) -> Void = { _ in },
     _ body: (Application) async throws -> Void
 ) async throws {
+    TestTrace.step("create database")
     let database = try await withPostgresDetail { try await TestDatabase.create() }
     var config = AppConfig.testing(storage: database.storage, clock: clock)
     adjust(&config)
     let app = try await Application.make(.testing)
     do {
+        TestTrace.step("configure")
         try await configure(app, config)
+        TestTrace.step("migrate")
         try await app.autoMigrate()
+        TestTrace.step("body")
         try await body(app)
     } catch {
+        TestTrace.step("shut down after \(type(of: error))")
         try? await app.asyncShutdown()
         try? await database.destroy()
+        TestTrace.step("done")
         throw PostgresDetail.wrapping(error)
     }
+    TestTrace.step("shut down")
     try await app.asyncShutdown()
+    TestTrace.step("drop database")
     try await database.destroy()
+    TestTrace.step("done")
 }
 
 /// PostgresNIO's errors print a generic sentence to keep data out of logs; a failing test needs the server's words.

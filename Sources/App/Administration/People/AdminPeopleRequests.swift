@@ -43,3 +43,13 @@ struct AdminGrantProxyRequest: Content {
     var from: String?
     var until: String?
 }
+
+struct AdminInviteProxyRequest: Content {
+    var email: String?
+    var relationship: String?
+}
+
+struct AdminIssueActivationCodeRequest: Content {
+    /// `print` or `email`.
+    var delivery: String
+}

@@ -62,6 +62,14 @@ struct AdminCareRelationshipResponse: Content, Equatable {
     let version: Int
 }
 
+/// An invitation emailed to someone to act for a patient; the address is not echoed.
+struct AdminProxyInvitationResponse: Content, Equatable {
+    let id: UUID
+    let patientId: UUID
+    let relationship: String
+    let expiresAt: Date
+}
+
 struct AdminProxyGrantResponse: Content, Equatable {
     let id: UUID
     let patientId: UUID
@@ -72,4 +80,26 @@ struct AdminProxyGrantResponse: Content, Equatable {
     /// In force today (in the organisation's time zone).
     let active: Bool
     let version: Int
+}
+
+/// An activation code just issued. The code is here only when it is to be printed, and only this once: Carebox keeps
+/// only its hash. An emailed code is made when the email is sent, and no one else sees it.
+struct AdminActivationCodeResponse: Content {
+    let person: AdminPersonResponse
+    /// `print` or `email`.
+    let delivery: String
+    /// `ABCDE-FGHJK`; null when emailed.
+    let activationCode: String?
+    let expiresAt: Date
+
+    private enum CodingKeys: String, CodingKey { case person, delivery, activationCode, expiresAt }
+
+    /// `activationCode` is always there, null when emailed.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(person, forKey: .person)
+        try container.encode(delivery, forKey: .delivery)
+        try container.encode(activationCode, forKey: .activationCode)
+        try container.encode(expiresAt, forKey: .expiresAt)
+    }
 }

@@ -47,7 +47,7 @@ struct ManagePeople {
         if problems["username"] == nil, let username = fields.username,
             try await queries.usernameTaken(username, except: person)
         {
-            problems["username"] = "That username is taken. Choose another."
+            problems["username"] = NewCredentials.usernameTaken
         }
         return problems
     }
@@ -115,7 +115,7 @@ struct ManagePeople {
         do {
             try await write()
         } catch let error as any DatabaseError where error.isConstraintFailure {
-            throw AdministrationError.invalid("username", "That username is taken. Choose another.")
+            throw AdministrationError.invalid("username", NewCredentials.usernameTaken)
         }
     }
 

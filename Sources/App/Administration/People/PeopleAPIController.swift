@@ -14,11 +14,14 @@ struct PeopleAPIController: RouteCollection {
         people.post(":personID", "deactivate", use: deactivate)
         people.post(":personID", "reactivate", use: reactivate)
         people.post(":personID", "temporary-password", use: temporaryPassword)
+        people.post(":personID", "activation-code", use: activationCode)
+        people.post(":personID", "two-factor", "reset", use: resetTwoFactor)
         people.get(":personID", "care-relationships", use: careRelationships)
         people.post(":personID", "care-relationships", use: addCareRelationship)
         people.post(":personID", "care-relationships", ":relationshipID", "end", use: endCareRelationship)
         people.get(":personID", "proxies", use: proxies)
         people.post(":personID", "proxies", use: grantProxy)
+        people.post(":personID", "proxy-invitations", use: inviteProxy)
         people.post(":personID", "proxies", ":grantID", "revoke", use: revokeProxy)
     }
 
@@ -81,10 +84,33 @@ struct PeopleAPIController: RouteCollection {
         return try await person.withETag(person.version).encodeResponse(for: request)
     }
 
+    @Sendable func resetTwoFactor(request: Request) async throws -> Response {
+        let people = try await request.managePeople()
+        let person = try await people.resetTwoFactor(
+            try request.adminID("personID"), version: try request.requiredIfMatchVersion())
+        return try await person.withETag(person.version).encodeResponse(for: request)
+    }
+
     @Sendable func temporaryPassword(request: Request) async throws -> Response {
         let people = try await request.managePeople()
         let result = try await people.temporaryPassword(
             try request.adminID("personID"), version: try request.requiredIfMatchVersion())
+        let response = try await result.withETag(result.person.version).encodeResponse(for: request)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    @Sendable func activationCode(request: Request) async throws -> Response {
+        let people = try await request.managePeople()
+        let id = try request.adminID("personID")
+        let version = try request.requiredIfMatchVersion()
+        // Another organisation's patient is not found, whatever the body says.
+        _ = try await people.person(id)
+        let input = try request.content.decode(AdminIssueActivationCodeRequest.self)
+        guard let delivery = ActivationCodes.Delivery(rawValue: input.delivery) else {
+            throw AdministrationError.invalid("delivery", "Choose print or email.")
+        }
+        let result = try await people.activationCode(id, version: version, delivery: delivery)
         let response = try await result.withETag(result.person.version).encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
@@ -134,6 +160,18 @@ struct PeopleAPIController: RouteCollection {
             patient: try request.adminID("personID"),
             .init(proxyID: input.proxyId, relationship: input.relationship, from: input.from, until: input.until))
         return try await grant.withETag(grant.version).encodeResponse(status: .created, for: request)
+    }
+
+    @Sendable func inviteProxy(request: Request) async throws -> Response {
+        let people = try await request.managePeople()
+        let id = try request.adminID("personID")
+        // Another organisation's patient is not found, whatever the body says.
+        _ = try await people.person(id)
+        let input = try request.content.decode(AdminInviteProxyRequest.self)
+        let invitation = try await ProxyGrants(people: people).invite(
+            patient: id, email: input.email, relationship: input.relationship,
+            emailIsOn: request.application.emailNotifications != nil)
+        return try await invitation.encodeResponse(status: .created, for: request)
     }
 
     /// 200 with the grant, now ended yesterday; 204 when it had not begun before today and so is gone.

@@ -41,6 +41,26 @@ extension PeopleController {
         }
     }
 
+    struct InvitationForm: Content {
+        var email: String?
+        var relationship: String?
+    }
+
+    @Sendable func inviteProxy(request: Request) async throws -> Response {
+        let form = try request.content.decode(InvitationForm.self)
+        let emailIsOn = request.application.emailNotifications != nil
+        return try await act(request, done: "proxy-invited") { people, id in
+            _ = try await ProxyGrants(people: people).invite(
+                patient: id, email: form.email, relationship: form.relationship, emailIsOn: emailIsOn)
+        }
+    }
+
+    @Sendable func resetTwoFactor(request: Request) async throws -> Response {
+        try await act(request, done: "two-factor-reset") { people, id in
+            _ = try await people.resetTwoFactor(id, version: try request.content.decode(VersionForm.self).version ?? 0)
+        }
+    }
+
     /// Shows the password on this response only (no redirect, not cached): it is never shown again.
     @Sendable func temporaryPassword(request: Request) async throws -> Response {
         let people = try await request.managePeople()
@@ -58,6 +78,38 @@ extension PeopleController {
         let response = try await request.view.render("admin-temporary-password", page).encodeResponse(for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
+    }
+
+    struct ActivationCodeForm: Content {
+        var version: Int?
+        var delivery: String?
+    }
+
+    /// A code to print is shown on this response only (no redirect, not cached); an emailed one is never shown.
+    @Sendable func activationCode(request: Request) async throws -> Response {
+        let people = try await request.managePeople()
+        let id = try request.adminID("personID")
+        let form = try request.content.decode(ActivationCodeForm.self)
+        let result: AdminActivationCodeResponse
+        do {
+            result = try await people.activationCode(
+                id, version: form.version ?? 0,
+                delivery: ActivationCodes.Delivery(rawValue: form.delivery ?? "") ?? .print)
+        } catch let refusal as AdministrationError where refusal.status != .notFound {
+            return try await renderPerson(request, people, id: id, errors: [refusal.message], status: refusal.status)
+        }
+        guard let code = result.activationCode else {
+            return request.redirect(
+                to: "/administration/people/\(id)?done=activation-code-emailed", redirectType: .normal)
+        }
+        let organization = try await request.application.organizations.entry(
+            for: people.actor.organizationID, at: request.now, on: request.db)
+        let page = ActivationCodePage(
+            layout: try await LayoutModel.make(request, title: "Activation Code"), person: result.person, code: code,
+            until: (organization?.calendar.day(of: result.expiresAt) ?? people.today.adding(days: 30)).spelledOut,
+            signUpURL: request.config.publicURL.appendingPathComponent("sign-up").absoluteString,
+            organization: organization?.settings.name ?? "")
+        return try await request.view.render("admin-activation-code", page).encodeResponse(for: request)
     }
 
     @Sendable func addCareRelationship(request: Request) async throws -> Response {
@@ -166,6 +218,9 @@ extension PeopleController {
             actsFor: actsFor.map { PersonPage.ActsFor(patient: $0.patient, grant: $0.grant) }, notice: notice,
             errorSummary: errors,
             isSelf: id == people.actor.userID, isPatient: isPatient,
+            offersActivationCode: isPatient && person.username == nil && person.active,
+            hasEmail: try await people.queries.person(id)?.email != nil,
+            twoFactorOn: try await TwoFactor.status(of: id, on: request.db.sql()) != nil,
             relationships: relationships.map { PersonPage.Relationship($0, today: today) },
             providers: providers.map {
                 OptionModel(

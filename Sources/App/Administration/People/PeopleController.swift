@@ -16,9 +16,12 @@ struct PeopleController: RouteCollection {
         people.post(":personID", "deactivate", use: deactivate)
         people.post(":personID", "reactivate", use: reactivate)
         people.post(":personID", "temporary-password", use: temporaryPassword)
+        people.post(":personID", "activation-code", use: activationCode)
+        people.post(":personID", "two-factor", "reset", use: resetTwoFactor)
         people.post(":personID", "care-relationships", use: addCareRelationship)
         people.post(":personID", "care-relationships", ":relationshipID", "end", use: endCareRelationship)
         people.post(":personID", "proxies", use: grantProxy)
+        people.post(":personID", "proxy-invitations", use: inviteProxy)
         people.post(":personID", "proxies", ":grantID", "revoke", use: revokeProxy)
     }
 

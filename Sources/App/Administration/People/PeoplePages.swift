@@ -116,6 +116,12 @@ struct PersonPage: Encodable {
     let errorSummary: [String]
     let isSelf: Bool
     let isPatient: Bool
+    /// A patient with no account yet, who can be given an activation code.
+    let offersActivationCode: Bool
+    /// An address is on file, so an activation code can be emailed.
+    let hasEmail: Bool
+    /// Two-step verification is set up, so it can be reset.
+    let twoFactorOn: Bool
     let relationships: [Relationship]
     let providers: [OptionModel]
     let kinds: [OptionModel]
@@ -141,6 +147,13 @@ struct PersonPage: Encodable {
         "relationship-ended": "The care relationship was ended.",
         "proxy-granted": "Proxy access was granted.",
         "proxy-revoked": "Proxy access was revoked.",
+        "activation-code-emailed":
+            "An activation code was emailed to the patient. It works once, for 30 days; any earlier code no longer works.",
+        "proxy-invited":
+            "The invitation was emailed. It works once, for 14 days; access starts when it is accepted.",
+        "two-factor-reset":
+            "Two-step verification was reset. Their sessions have ended; they sign in with their password and set it up "
+            + "again.",
     ]
 }
 
@@ -149,4 +162,15 @@ struct TemporaryPasswordPage: Encodable {
     let layout: LayoutModel
     let person: AdminPersonResponse
     let temporaryPassword: String
+}
+
+/// Shown once, straight after a code to print is issued, as a letter for the patient: it is never shown again.
+struct ActivationCodePage: Encodable {
+    let layout: LayoutModel
+    let person: AdminPersonResponse
+    let code: String
+    /// The last day it works, spelled out.
+    let until: String
+    let signUpURL: String
+    let organization: String
 }

@@ -106,6 +106,18 @@ struct PeopleQueries {
         ).run()
     }
 
+    /// Bumps a person's version if it is still `version`: a change to something beside their fields (two-step
+    /// verification reset) that an administrator's page must not overwrite unseen.
+    func bumpVersion(_ id: UUID, from version: Int) async throws -> Bool {
+        try await !db.sql().raw(
+            """
+            UPDATE users SET version = version + 1
+            WHERE id = \(bind: id) AND organization_id = \(bind: organizationID) AND version = \(bind: version)
+            RETURNING id
+            """
+        ).all().isEmpty
+    }
+
     func replaceRoles(of id: UUID, with roles: Set<Role>) async throws {
         try await UserRole.query(on: db).filter(\.$user.$id == id).delete()
         for role in Role.allCases where roles.contains(role) {

@@ -75,8 +75,7 @@ struct PersonFields: Sendable, Equatable {
         }
         if let username {
             if !Self.isValid(username: username) {
-                problems["username"] =
-                    "A username is 2 to 64 characters: lower-case letters, digits, and . _ - or @, starting with a letter or digit."
+                problems["username"] = Self.usernameRule
             }
         } else if !roles.subtracting([.patient]).isEmpty {
             problems["username"] = "Providers, staff, proxies and administrators sign in: give them a username."
@@ -84,6 +83,9 @@ struct PersonFields: Sendable, Equatable {
         if roles.isEmpty { problems["roles"] = "Choose at least one role." }
         return problems
     }
+
+    static let usernameRule =
+        "A username is 2 to 64 characters: lower-case letters, digits, and . _ - or @, starting with a letter or digit."
 
     static func isValid(username: String) -> Bool {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-@")

@@ -116,7 +116,10 @@ struct ProxyGrants {
         return try await self.grant(id, patient: patient)
     }
 
-    func revoke(_ id: UUID, patient: UUID, version: Int) async throws -> AdminProxyGrantResponse? {
+    /// - Parameter action: what the audit log calls it: an administrator's revocation, or the patient's own.
+    func revoke(_ id: UUID, patient: UUID, version: Int, action: String = "admin.proxy_grant.revoke") async throws
+        -> AdminProxyGrantResponse?
+    {
         _ = try await people.person(patient)
         guard let grant = try await queries.proxyGrant(id, ofPatient: patient) else {
             throw AdministrationError.notFound
@@ -135,7 +138,7 @@ struct ProxyGrants {
                     id, until: until, version: version)
             else { throw AdministrationError.versionConflict }
             try await actor.audit(
-                "admin.proxy_grant.revoke", "proxy_grant", id, actingFor: patient,
+                action, "proxy_grant", id, actingFor: patient,
                 change: AuditChange(before: ["until": before], after: until.map { ["until": $0] }), on: db)
         }
         return until == nil ? nil : try await self.grant(id, patient: patient)

@@ -10,6 +10,7 @@ struct MessagingAPIController: RouteCollection {
         routes.get("recipients", use: recipients)
         routes.get("acting-for", use: actingFor)
         routes.get("unread-counts", use: unreadCounts)
+        routes.get("search", use: search)
 
         let conversations = routes.grouped("conversations")
         conversations.get(use: list)
@@ -18,6 +19,7 @@ struct MessagingAPIController: RouteCollection {
         conversations.patch(":conversationID", use: edit)
         conversations.post(":conversationID", "messages", use: reply)
         conversations.post(":conversationID", "read", use: markRead)
+        conversations.post(":conversationID", "unread", use: markUnread)
         conversations.put(":conversationID", "archive", use: archive)
         conversations.delete(":conversationID", "archive", use: unarchive)
 
@@ -71,6 +73,20 @@ struct MessagingAPIController: RouteCollection {
             folder, patient: try request.uuidQuery("patient"), cursor: page.cursor, limit: page.limit)
     }
 
+    /// The conversations that match, as the Messages page's search finds them (`SearchParameters`).
+    @Sendable func search(request: Request) async throws -> ConversationPageResponse {
+        let reading = try await request.readConversation()
+        var query: SearchQuery
+        do {
+            query = try SearchParameters(request).query(in: reading.context.calendar.timeZone)
+        } catch let refusal as SearchRefusal {
+            throw refusal.problem
+        }
+        query.patient = try request.uuidQuery("patient")
+        let page = try request.pageQuery()
+        return try await reading.search(query, cursor: page.cursor, limit: page.limit)
+    }
+
     @Sendable func start(request: Request) async throws -> Response {
         let input = try request.content.decode(SendMessage.StartInput.self)
         let send = try await request.sendMessage()
@@ -111,6 +127,11 @@ struct MessagingAPIController: RouteCollection {
 
     @Sendable func markRead(request: Request) async throws -> HTTPStatus {
         try await request.readConversation().markRead(try request.uuidParameter("conversationID"))
+        return .noContent
+    }
+
+    @Sendable func markUnread(request: Request) async throws -> HTTPStatus {
+        try await request.readConversation().markUnread(try request.uuidParameter("conversationID"))
         return .noContent
     }
 

@@ -54,33 +54,45 @@ extension MessagingStore {
     func folder(_ folder: Folder, patient: UUID?, after cursor: PageCursor?, limit: Int) async throws
         -> Page<VisibleConversation>
     {
-        let rows = try await sql.raw(folderQuery(folder, patient: patient, after: cursor, limit: limit)).all()
+        try await conversationPage(folderQuery(folder, patient: patient, after: cursor, limit: limit), limit: limit)
+    }
+
+    /// Runs a statement that selects one more conversation than the page, with the actor's state of each.
+    func conversationPage(_ query: SQLQueryString, limit: Int) async throws -> Page<VisibleConversation> {
+        let rows = try await sql.raw(query).all()
         let items = try rows.prefix(limit).compactMap { try VisibleConversation($0, actor: scope.actor) }
         return Page(items: items, hasMore: rows.count > limit)
     }
 
-    /// The statement of `folder`, one more row than the page to tell whether another follows.
+    /// The statement of `folder`.
     func folderQuery(_ folder: Folder, patient: UUID?, after cursor: PageCursor?, limit: Int) -> SQLQueryString {
-        var query: SQLQueryString = """
+        let query: SQLQueryString = """
             SELECT conversations.*, \(stateColumns) FROM conversations \(scope.joinState) \
-            WHERE \(scope.visible(patient: patient))
+            WHERE \(scope.visible(patient: patient)) AND \(condition(folder))
             """
+        return query + newestFirst(after: cursor, limit: limit)
+    }
+
+    /// The conversations a folder holds, for the actor. Needs `joinState`.
+    func condition(_ folder: Folder) -> SQLQueryString {
         switch folder {
-        case .inbox, .drafts:
-            query += " AND NOT \(scope.archived) AND \(scope.otherSideSeq) > 0"
-        case .sent:
-            query += " AND NOT \(scope.archived) AND \(scope.mySideSeq) > 0"
-        case .archived:
-            query += " AND \(scope.archived)"
+        case .inbox, .drafts: "NOT \(scope.archived) AND \(scope.otherSideSeq) > 0"
+        case .sent: "NOT \(scope.archived) AND \(scope.mySideSeq) > 0"
+        case .archived: scope.archived
         }
+    }
+
+    /// Newest first from after `cursor`, one more row than the page to tell whether another follows.
+    func newestFirst(after cursor: PageCursor?, limit: Int) -> SQLQueryString {
+        var query: SQLQueryString = ""
         if let cursor {
             query += """
                  AND (conversations.last_message_at < \(bind: cursor.time) \
                 OR (conversations.last_message_at = \(bind: cursor.time) AND conversations.id < \(bind: cursor.id)))
                 """
         }
-        query += " ORDER BY conversations.last_message_at DESC, conversations.id DESC LIMIT \(literal: limit + 1)"
         return query
+            + " ORDER BY conversations.last_message_at DESC, conversations.id DESC LIMIT \(literal: limit + 1)"
     }
 
     /// Conversations with something unread from the other side: in the Inbox (the number on the Messages link) and in

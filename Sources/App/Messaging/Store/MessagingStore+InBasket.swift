@@ -76,9 +76,7 @@ extension MessagingStore {
     func inBasket(_ filter: InBasketFilter, today: CalendarDate, after cursor: PageCursor?, limit: Int) async throws
         -> Page<VisibleConversation>
     {
-        let rows = try await sql.raw(inBasketQuery(filter, today: today, after: cursor, limit: limit)).all()
-        let items = try rows.prefix(limit).compactMap { try VisibleConversation($0, actor: scope.actor) }
-        return Page(items: items, hasMore: rows.count > limit)
+        try await conversationPage(inBasketQuery(filter, today: today, after: cursor, limit: limit), limit: limit)
     }
 
     /// The statement of `inBasket`, one more row than the page to tell whether another follows.

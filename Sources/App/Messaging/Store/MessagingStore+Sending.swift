@@ -31,43 +31,53 @@ extension MessagingStore {
         let now = context.now
         let (provider, pool) = Self.columns(new.recipient)
         let careTeam = new.side == .careTeam
+        let search = searchIndex.conversationColumn
         try await sql.raw(
             """
             INSERT INTO conversations (id, organization_id, patient_id, message_type_id, subject, \
             recipient_provider_id, recipient_pool_id, confidential, status, started_by_id, started_side, created_at, \
             last_message_at, expected_reply_by, version, last_patient_message_at, last_care_team_message_at, \
-            last_message_seq, last_patient_seq, last_care_team_seq, care_team_read_seq) \
-            VALUES (\(bind: new.id), \(bind: scope.organizationID), \(bind: new.patient), \(bind: new.typeID), \
+            last_message_seq, last_patient_seq, last_care_team_seq, care_team_read_seq, patient_side_told_at\
+            \(search?.name ?? "")) VALUES (\(bind: new.id), \(bind: scope.organizationID), \(bind: new.patient), \(bind: new.typeID), \
             \(bind: new.subject), \(bind: provider), \(bind: pool), \(bind: new.confidential), \
             \(bind: Conversation.Status.open.rawValue), \(bind: scope.userID), \(bind: new.side.rawValue), \
             \(bind: now), \(bind: now), \(bind: new.expectedReplyBy.description), 1, \
             \(bind: careTeam ? nil : now), \(bind: careTeam ? now : nil), 1, \(bind: careTeam ? 0 : 1), \
-            \(bind: careTeam ? 1 : 0), 0)
+            \(bind: careTeam ? 1 : 0), 0, \(bind: careTeam ? now : nil)\(search?.value ?? ""))
             """
         ).run()
         try await insertMessage(firstMessage, seq: 1)
+        try await searchIndex.add(new.id, subject: new.subject, text: firstMessage.body.plainText)
     }
 
-    /// A message added to a conversation: its number, and whether the conversation is confidential as of the write.
+    /// A message added to a conversation: its number, whether the conversation is confidential as of the write, and
+    /// whether it opened a notice window for the patient side.
     struct Appended {
         let seq: Int
         let confidential: Bool
+        /// From the care team, and no message of theirs opened a window in the last 15 minutes: the patient side may
+        /// be due a notice (`NotificationOutbox`). Inside a window no one is, and the send runs no outbox statement.
+        let opensNoticeWindow: Bool
     }
 
     /// Adds a message to a conversation and answers with its number. The conversation row is updated first, which
     /// locks it: concurrent replies are numbered in the order they commit, and the confidentiality it answers with
     /// cannot change before the transaction ends. A message from the patient side moves the expected reply date and
-    /// reopens a conversation marked Done (docs/care-team.md).
+    /// reopens a conversation marked Done (docs/care-team.md). A message from the care team opens a notice window
+    /// when the last one closed: the same statement moves `patient_side_told_at` and answers whether it moved.
     func append(_ message: NewMessage, expectedReplyBy: CalendarDate) async throws -> Appended {
         let now = context.now
         let lastAt = greatest("last_message_at", "\(bind: now)")
+        let windowStart = now.addingTimeInterval(-NotificationOutbox.coalescingWindow)
         let update: SQLQueryString =
             message.side == .careTeam
             ? """
             UPDATE conversations SET last_message_seq = last_message_seq + 1, \
             last_care_team_seq = last_message_seq + 1, last_message_at = \(lastAt), \
-            last_care_team_message_at = \(bind: now) WHERE id = \(bind: message.conversationID) \
-            RETURNING last_message_seq, confidential
+            last_care_team_message_at = \(bind: now), patient_side_told_at = CASE \
+            WHEN patient_side_told_at > \(bind: windowStart) THEN patient_side_told_at ELSE \(bind: now) END \
+            WHERE id = \(bind: message.conversationID) \
+            RETURNING last_message_seq, confidential, patient_side_told_at = \(bind: now) AS opens_notice_window
             """
             : """
             UPDATE conversations SET last_message_seq = last_message_seq + 1, \
@@ -79,8 +89,11 @@ extension MessagingStore {
         guard let row = try await sql.raw(update).first() else { throw MessagingError.notFound }
         let appended = Appended(
             seq: try row.decode(column: "last_message_seq", as: Int.self),
-            confidential: try row.decode(column: "confidential", as: Bool.self))
+            confidential: try row.decode(column: "confidential", as: Bool.self),
+            opensNoticeWindow: message.side == .careTeam
+                ? try row.decode(column: "opens_notice_window", as: Bool.self) : false)
         try await insertMessage(message, seq: appended.seq)
+        try await searchIndex.append(message.conversationID, text: message.body.plainText)
         return appended
     }
 
@@ -157,6 +170,19 @@ extension MessagingStore {
         ).first()?.decode(column: "last_read_seq", as: Int.self)
     }
 
+    /// Marks the conversation unread for the actor again: read up to just before the other side's latest message.
+    /// Nothing changes when the other side has not written.
+    func markUnread(_ id: UUID) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO conversation_states (id, conversation_id, user_id, last_read_seq) \
+            SELECT \(bind: UUID()), conversations.id, \(bind: scope.userID), \(scope.otherSideSeq) - 1 \
+            FROM conversations WHERE conversations.id = \(bind: id) AND \(scope.otherSideSeq) > 0 \
+            ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = excluded.last_read_seq
+            """
+        ).run()
+    }
+
     /// Files the conversation away for the actor, up to its latest message, or brings it back.
     func setArchived(_ id: UUID, _ archived: Bool) async throws {
         let at: Date? = archived ? context.now : nil
@@ -189,6 +215,9 @@ extension MessagingStore {
             """
         ).all()
         guard !claimed.isEmpty else { return false }
+        if events.contains(where: { $0.0 == .subject }) {
+            try await searchIndex.changeSubject(id, to: subject)
+        }
         for (field, from, to) in events {
             try await sql.raw(
                 """

@@ -8,8 +8,8 @@ import SQLKit
 /// (the pool's, or a transaction's inside `write`) and the acting user's context; every statement that returns patient
 /// data is filtered by `scope`.
 ///
-/// Locks are taken in one order on every write path: the conversation row, then messages, then read state, then the
-/// audit chain head. Two writers that each hold one of those never wait for each other in a circle.
+/// Locks are taken in one order on every write path: the conversation row, then messages, then the search index, then
+/// read state, then the audit chain head. Two writers that each hold one of those never wait for each other in a circle.
 struct MessagingStore: Sendable {
     let db: any Database
     let writes: WriteSerializer
@@ -17,6 +17,7 @@ struct MessagingStore: Sendable {
 
     var scope: AccessScope { context.scope }
     var sql: any SQLDatabase { db.sql() }
+    var searchIndex: SearchIndex { SearchIndex(sql: sql) }
 
     /// Runs `work` in one write transaction, with a store on that transaction. `work` takes plain values and may run
     /// twice (a failed group commit runs each of its writes again alone), so it never carries a model object from one
@@ -95,6 +96,31 @@ struct MessagingStore: Sendable {
         let after: SQLQueryString = since.map { " AND created_at >= \(bind: $0)" } ?? ""
         return try await db.models(
             ConversationEvent.self, "SELECT * FROM conversation_events WHERE conversation_id = \(bind: id)\(after)")
+    }
+
+    /// The latest message of each of `ids`, by conversation: what a list row previews. The caller has the rows from a
+    /// scoped statement.
+    func latestMessages(of ids: [UUID]) async throws -> [UUID: Message] {
+        guard !ids.isEmpty else { return [:] }
+        let messages = try await db.models(
+            Message.self,
+            """
+            SELECT messages.* FROM conversations JOIN messages ON messages.conversation_id = conversations.id \
+            AND messages.seq = conversations.last_message_seq WHERE conversations.id IN (\(binds: ids))
+            """)
+        return Dictionary(messages.map { ($0.$conversation.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Which of `ids` have an attachment on any of their messages: the list's paperclip.
+    func withAttachments(_ ids: [UUID]) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await sql.raw(
+            """
+            SELECT DISTINCT messages.conversation_id FROM messages JOIN attachments \
+            ON attachments.message_id = messages.id WHERE messages.conversation_id IN (\(binds: ids))
+            """
+        ).all()
+        return Set(try rows.map { try $0.decode(column: "conversation_id", as: UUID.self) })
     }
 
     // MARK: Names

@@ -15,8 +15,31 @@ struct ConversationPresenter {
 
     func summaries(_ conversations: [VisibleConversation]) async throws -> [ConversationSummaryResponse] {
         guard !conversations.isEmpty else { return [] }
-        let users = try await store.users(Set(conversations.flatMap { Self.people(in: $0.conversation) }))
-        return try await summaries(conversations, users: users)
+        let ids = conversations.map(\.id)
+        let latest = try await store.latestMessages(of: ids)
+        let users = try await store.users(
+            Set(conversations.flatMap { Self.people(in: $0.conversation) } + latest.values.map(\.$author.id)))
+        return try await summaries(
+            conversations, users: users, latest: latest, withAttachments: try await store.withAttachments(ids))
+    }
+
+    /// A message's text on one line, cut at a word boundary: a list row's preview.
+    static func preview(_ text: String, limit: Int = 100) -> String {
+        let line = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard line.count > limit else { return line }
+        let cut = line.prefix(limit)
+        let words = cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut
+        return words.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces)) + "…"
+    }
+
+    /// Who wrote a message, as a list names them: "You", the care-team member, the patient, or "Jordan Rivera for
+    /// Alex" when a proxy wrote for them.
+    private func writer(of message: Message, patient: UUID, people: [UUID: String]) -> String {
+        let author = message.$author.id
+        if author == context.userID { return "You" }
+        let name = people[author] ?? ""
+        guard message.side == .proxy, let patientName = people[patient] else { return name }
+        return "\(name) for \(patientName.split(separator: " ").first.map(String.init) ?? patientName)"
     }
 
     /// The people a summary names: the patient, the provider it is addressed to, the assignee.
@@ -24,9 +47,9 @@ struct ConversationPresenter {
         [conversation.$patient.id] + [conversation.$recipientProvider.id, conversation.$assignee.id].compactMap { $0 }
     }
 
-    private func summaries(_ rows: [VisibleConversation], users: [UUID: User]) async throws
-        -> [ConversationSummaryResponse]
-    {
+    private func summaries(
+        _ rows: [VisibleConversation], users: [UUID: User], latest: [UUID: Message], withAttachments: Set<UUID>
+    ) async throws -> [ConversationSummaryResponse] {
         let people = users.mapValues(\.personName.displayName)
         let today = context.today.description
         let pools = try await store.pools(Set(rows.compactMap(\.conversation.$recipientPool.id)))
@@ -60,7 +83,13 @@ struct ConversationPresenter {
                     ? conversation.careTeamReadAt : nil,
                 overdue: conversation.status == .open && conversation.awaitingCareTeam
                     && conversation.expectedReplyBy < today,
-                patientBirthDate: row.side == .careTeam ? users[row.patientID]?.birthDate : nil)
+                patientBirthDate: row.side == .careTeam ? users[row.patientID]?.birthDate : nil,
+                lastMessage: latest[row.id].map { message in
+                    LastMessageResponse(
+                        writer: writer(of: message, patient: row.patientID, people: people),
+                        side: message.side.rawValue, preview: Self.preview(message.bodyText))
+                },
+                hasAttachments: withAttachments.contains(row.id))
         }
     }
 
@@ -86,8 +115,16 @@ struct ConversationPresenter {
         let users = try await store.users(
             Set(messages.map(\.$author.id) + events.map(\.$actor.id) + Self.people(in: conversation)))
         let people = users.mapValues(\.personName.displayName)
-        let summary = try await summaries([row], users: users)[0]
         let attachments = try await store.attachments(messages: messages.compactMap(\.id))
+        // The latest message and the paperclip come with the page when it is the latest page and has attachments.
+        var latest: [UUID: Message] = [:]
+        if let last = messages.last, last.seq == conversation.lastMessageSeq {
+            latest[row.id] = last
+        } else {
+            latest = try await store.latestMessages(of: [row.id])
+        }
+        let withAttachments = attachments.isEmpty ? try await store.withAttachments([row.id]) : [row.id]
+        let summary = try await summaries([row], users: users, latest: latest, withAttachments: withAttachments)[0]
         let patient = PersonResponse(id: row.patientID, name: people[row.patientID] ?? "")
 
         let messageResponses = messages.map {

@@ -54,10 +54,27 @@ struct ReadConversation {
         context.announce(.read, in: id, forUser: context.userID)
     }
 
+    /// Marks a conversation unread again, so it is counted and shown as new until opened: for a message to come back
+    /// to later.
+    func markUnread(_ id: UUID) async throws {
+        _ = try await store.conversation(id, withState: false)
+        try await store.write { store in try await store.markUnread(id) }
+        context.announce(.read, in: id, forUser: context.userID)
+    }
+
     func list(_ folder: Folder, patient: UUID?, cursor: PageCursor?, limit: Int) async throws
         -> ConversationPageResponse
     {
-        let page = try await store.folder(folder, patient: patient, after: cursor, limit: limit)
+        try await response(try await store.folder(folder, patient: patient, after: cursor, limit: limit))
+    }
+
+    /// The conversations that match, newest first, a page at a time. Not audited, as a folder is not: it shows what a
+    /// folder would, and the terms are kept nowhere.
+    func search(_ query: SearchQuery, cursor: PageCursor?, limit: Int) async throws -> ConversationPageResponse {
+        try await response(try await store.search(query, after: cursor, limit: limit))
+    }
+
+    private func response(_ page: Page<VisibleConversation>) async throws -> ConversationPageResponse {
         let next =
             page.hasMore ? page.items.last.map { PageCursor(time: $0.conversation.lastMessageAt, id: $0.id) } : nil
         return ConversationPageResponse(items: try await presenter.summaries(page.items), nextCursor: next?.text)
@@ -109,7 +126,8 @@ struct ReadConversation {
     /// first by name. Nil for someone with only their own messages (or none): they see everything they may.
     func viewedPatient(chosen: UUID?) async throws -> UUID? {
         let patients = context.actor.patientsActedFor
-        guard patients.count > 1 else { return nil }
+        // Nil only for a patient who has just their own messages; a proxy for one patient views that patient.
+        guard patients.count > 1 || !patients.contains(UserID(context.userID)) else { return nil }
         if let chosen, patients.contains(UserID(chosen)) { return chosen }
         if context.actor.roles.contains(.patient) { return context.userID }
         return try await actingFor().first?.patient.id

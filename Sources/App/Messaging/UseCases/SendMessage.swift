@@ -171,7 +171,7 @@ struct SendMessage {
         return try await written(key: key, request: request) { store in
             try await store.take(draft)
             let appended = try await store.append(message, expectedReplyBy: expectedReplyBy)
-            if row.side == .careTeam {
+            if appended.opensNoticeWindow {
                 try await store.noticeToPatientSide(of: row.id, patient: patient, confidential: appended.confidential)
             }
             try await store.finish(draft, sentAs: message.id)

@@ -22,6 +22,7 @@ struct MessagesController: RouteCollection {
         messages.get(":conversationID", "edit", use: edit)
         messages.post(":conversationID", "edit", use: submitEdit)
         messages.post(":conversationID", "archive", use: archive)
+        messages.post(":conversationID", "unread", use: markUnread)
         messages.post(":conversationID", "unarchive", use: unarchive)
         messages.post("drafts", ":draftID", "discard", use: discardDraft)
     }
@@ -101,6 +102,11 @@ struct MessagesController: RouteCollection {
 
     @Sendable func archive(request: Request) async throws -> Response {
         try await request.filing().archive(try request.uuidParameter("conversationID"), true)
+        return request.redirect(to: "/messages", redirectType: .normal)
+    }
+
+    @Sendable func markUnread(request: Request) async throws -> Response {
+        try await request.readConversation().markUnread(try request.uuidParameter("conversationID"))
         return request.redirect(to: "/messages", redirectType: .normal)
     }
 

@@ -36,6 +36,14 @@ struct InboxRowModel: Encodable {
     let unread: Bool
     let confidential: Bool
     let archived: Bool
+    /// Who wrote last ("You", "Dr. Maya Chen", "Jordan Rivera for Alex") and what, on one line.
+    let writer: String
+    let preview: String
+    let hasAttachments: Bool
+    /// "Closed", "Replied", or "Waiting for a reply, expected by …".
+    let status: String
+    /// Marking unread is offered for what came from the other side and has been read.
+    let canMarkUnread: Bool
 
     /// A row of a folder as seen by someone acting for `patients`: the other side's name (the provider or pool, or for
     /// the care team the patient), and for a proxy not viewing one person, whose conversation it is.
@@ -50,6 +58,16 @@ struct InboxRowModel: Encodable {
         unread = item.unread
         confidential = item.confidential
         archived = item.archived
+        writer = item.lastMessage?.writer ?? ""
+        preview = item.lastMessage?.preview ?? ""
+        hasAttachments = item.hasAttachments
+        let careTeamWroteLast = item.lastMessage?.side == ConversationSide.careTeam.rawValue
+        status =
+            item.status == Conversation.Status.closed.rawValue
+            ? "Closed"
+            : careTeamWroteLast
+                ? "Replied" : "Waiting for a reply, expected by \(ConversationPresenter.longDate(item.expectedReplyBy))"
+        canMarkUnread = !item.unread && careTeamWroteLast == patientSide
     }
 }
 
