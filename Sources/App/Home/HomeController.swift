@@ -15,19 +15,31 @@ struct HomeController: RouteCollection {
         var page = TodayPage(layout: layout, name: user.displayName, canMessage: layout.messages != nil)
         if page.canMessage {
             let reading = try await request.readConversation()
-            let viewing = try await MessagesController.viewing(request, reading)
+            let viewing = layout.viewing
             let patient = viewing.flatMap { UUID(uuidString: $0.current) }
             page.unread = try await reading.unreadInbox(patient: patient)
             let zone = reading.context.calendar.timeZone
             let patients = reading.context.actor.patientsActedFor
             page.latest = try await reading.list(.inbox, patient: patient, cursor: nil, limit: Self.latestShown).items
                 .map { InboxRowModel($0, actingFor: patients, viewing: viewing != nil, in: zone) }
+            page.newMessage = Self.newMessageLinks(viewing, me: user.id)
         }
         return try await request.view.render("today", page)
     }
 
     /// How many of the latest conversations Today shows.
     static let latestShown = 3
+
+    /// "Start a New Message": for someone acting for others, one link for each person, so whom the message is about
+    /// is chosen, not assumed from whose messages are being viewed.
+    static func newMessageLinks(_ viewing: ViewingModel?, me: UUID) -> [TodayPage.Link] {
+        guard let viewing else { return [TodayPage.Link(href: "/messages/new", label: "Start a New Message")] }
+        return viewing.patients.map { person in
+            let whom = person.value == me.uuidString ? "yourself" : person.label
+            return TodayPage.Link(
+                href: "/messages/new?patient=\(person.value)", label: "Start a New Message for \(whom)")
+        }
+    }
 }
 
 struct TodayPage: Encodable {
@@ -38,4 +50,11 @@ struct TodayPage: Encodable {
     /// Unread conversations in the Inbox being viewed, and its latest conversations.
     var unread = 0
     var latest: [InboxRowModel] = []
+    /// The "Start a New Message" links.
+    var newMessage: [Link] = []
+
+    struct Link: Encodable {
+        let href: String
+        let label: String
+    }
 }

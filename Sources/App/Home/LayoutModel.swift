@@ -1,3 +1,4 @@
+import Foundation
 import Vapor
 
 /// What the base template needs on every page: who is signed in, the Messages link with its unread count (absent
@@ -16,7 +17,8 @@ struct LayoutModel: Encodable {
         let warning: Int
     }
 
-    let title: String
+    /// The page's title; a page that found errors starts it with "Error: ".
+    var title: String
     let userName: String?
     let csrfToken: String
     let messages: MessagesLink?
@@ -25,14 +27,17 @@ struct LayoutModel: Encodable {
     let isAdmin: Bool
     /// Whether the header links to Sharing: patients choose who may act for them.
     let isPatient: Bool
+    /// For someone acting for others: whose messages they are looking at, said on every page with its switch.
+    let viewing: ViewingModel?
 
     /// For pages shown before signing in: no Messages link.
     init(request: Request, title: String) {
-        self.init(request: request, title: title, messages: nil)
+        self.init(request: request, title: title, messages: nil, viewing: nil)
     }
 
-    private init(request: Request, title: String, messages: MessagesLink?) {
+    private init(request: Request, title: String, messages: MessagesLink?, viewing: ViewingModel?) {
         self.title = title
+        self.viewing = viewing
         let user = request.auth.get(SignedInUser.self)
         self.userName = user?.displayName
         self.isAdmin = user?.roles.contains(.admin) ?? false
@@ -46,16 +51,17 @@ struct LayoutModel: Encodable {
     }
 
     /// For signed-in pages: counts unread conversations in the Inbox being viewed for the Messages link (a proxy's
-    /// badge counts the person they are looking at, as the Inbox under it shows).
+    /// badge counts the person they are looking at, as the Inbox under it shows), and says whose messages those are.
     static func make(_ request: Request, title: String) async throws -> LayoutModel {
         guard request.auth.has(SignedInUser.self) else { return LayoutModel(request: request, title: title) }
         do {
             let reading = try await request.readConversation()
-            let unread = try await reading.unreadInbox(
-                patient: try await reading.viewedPatient(chosen: MessagesController.viewingCookie(of: request)))
+            let viewing = try await MessagesController.viewing(request, reading)
+            let unread = try await reading.unreadInbox(patient: viewing.flatMap { UUID(uuidString: $0.current) })
             let label = unread == 0 ? "Messages" : "Messages, \(unread) unread"
             return LayoutModel(
-                request: request, title: title, messages: MessagesLink(unread: unread, accessibleLabel: label))
+                request: request, title: title, messages: MessagesLink(unread: unread, accessibleLabel: label),
+                viewing: viewing)
         } catch let error as MessagingError where error == .notFound {
             return LayoutModel(request: request, title: title)
         }

@@ -74,6 +74,7 @@ extension MessagesController {
             attachments = draft.attachments
         } else {
             form.messageType = try request.uuidQuery("type")?.uuidString
+            form.patient = try request.uuidQuery("patient")?.uuidString
         }
         return try await renderCompose(
             request, reading, form: form, attachments: attachments, errors: [:], status: .ok)
@@ -199,9 +200,9 @@ extension MessagesController {
             attachments = (try? await request.drafts().get(id))?.attachments ?? []
         }
         let context = reading.context
-        let viewing = try await Self.viewing(request, reading)
+        let layout = try await LayoutModel.make(request, title: "New Message")
         let patient =
-            form.patient.flatMap(UUID.init(uuidString:)) ?? viewing.flatMap { UUID(uuidString: $0.current) }
+            form.patient.flatMap(UUID.init(uuidString:)) ?? layout.viewing.flatMap { UUID(uuidString: $0.current) }
             ?? context.userID
         guard ConversationRules.canStart(context.actor, for: UserID(patient)) else { throw MessagingError.notFound }
 
@@ -214,7 +215,7 @@ extension MessagesController {
             patientIsMe ? nil : try await reading.actingFor().first { $0.patient.id == patient }?.patient.name
 
         var page = ComposePage(
-            layout: try await LayoutModel.make(request, title: "New Message"), viewing: viewing,
+            layout: layout,
             patientID: patient.uuidString, patientName: patientName,
             types: types.map {
                 OptionModel(

@@ -33,7 +33,8 @@ struct MessagesController: RouteCollection {
         let reading = try await request.readConversation()
         let folderName = (try? request.query.get(String.self, at: "folder")) ?? "inbox"
         let folder = Folder(rawValue: folderName) ?? .inbox
-        let viewing = try await Self.viewing(request, reading)
+        let layout = try await LayoutModel.make(request, title: "Messages")
+        let viewing = layout.viewing
         let patient = viewing.flatMap { UUID(uuidString: $0.current) }
         let zone = reading.context.calendar.timeZone
         let cursor = (try? request.query.get(String.self, at: "cursor")).flatMap(PageCursor.init)
@@ -52,12 +53,12 @@ struct MessagesController: RouteCollection {
             nextCursor = page.nextCursor
         }
         let page = MessagesPage(
-            layout: try await LayoutModel.make(request, title: "Messages"), folder: folder.rawValue,
+            layout: layout, folder: folder.rawValue,
             folderTitle: folder.title,
             folders: Folder.allCases.map {
                 OptionModel(value: $0.rawValue, label: $0.title, detail: nil, selected: $0 == folder)
             },
-            viewing: viewing, rows: rows, drafts: drafts,
+            rows: rows, drafts: drafts,
             nextPage: nextCursor.map { "/messages?folder=\(folder.rawValue)&cursor=\($0)" },
             notice: (try? request.query.get(String.self, at: "saved")) != nil ? "Your draft was saved." : nil)
         return try await request.view.render("messages", page)
@@ -89,7 +90,9 @@ struct MessagesController: RouteCollection {
     static func viewing(_ request: Request, _ reading: ReadConversation) async throws -> ViewingModel? {
         guard let current = try await reading.viewedPatient(chosen: viewingCookie(of: request)) else { return nil }
         var options: [OptionModel] = []
+        var otherName: String?
         for person in try await reading.actingFor() {
+            if person.patient.id == current && person.relationship != "self" { otherName = person.patient.name }
             let unread = try await reading.unreadInbox(patient: person.patient.id)
             let name = person.patient.name + (person.relationship == "self" ? "" : " (\(person.relationship))")
             options.append(
@@ -97,7 +100,9 @@ struct MessagesController: RouteCollection {
                     value: person.patient.id.uuidString, label: name, detail: unread > 0 ? "\(unread) unread" : nil,
                     selected: person.patient.id == current))
         }
-        return ViewingModel(patients: options, current: current.uuidString)
+        // A page reached by a form goes back to the Inbox: the form's address may not answer a plain GET.
+        let back = request.method == .GET ? request.url.string : "/messages"
+        return ViewingModel(patients: options, current: current.uuidString, otherName: otherName, back: back)
     }
 
     @Sendable func archive(request: Request) async throws -> Response {

@@ -9,10 +9,15 @@ struct OptionModel: Encodable {
     let selected: Bool
 }
 
-/// The "Viewing: <patient>" switch for people who act for more than one patient.
+/// Whose messages someone acting for others is looking at: the banner on every page ("You are viewing Alex Rivera's
+/// messages") and its "Viewing:" switch, each person with their unread count.
 struct ViewingModel: Encodable {
     let patients: [OptionModel]
     let current: String
+    /// The person being viewed, by name; nil when it is the signed-in person themselves.
+    let otherName: String?
+    /// Where the switch returns to: the page it was on.
+    let back: String
 }
 
 extension Folder {
@@ -99,7 +104,6 @@ struct MessagesPage: Encodable {
     let folder: String
     let folderTitle: String
     let folders: [OptionModel]
-    let viewing: ViewingModel?
     let rows: [InboxRowModel]
     let drafts: [DraftRowModel]
     let nextPage: String?
@@ -108,7 +112,6 @@ struct MessagesPage: Encodable {
 
 struct ComposePage: Encodable {
     let layout: LayoutModel
-    let viewing: ViewingModel?
     let patientID: String
     let patientName: String?
     let types: [OptionModel]

@@ -6,6 +6,7 @@ import Vapor
 /// birth too). A GET form, so results can be bookmarked and the back button works; the terms stay out of the logs.
 struct SearchController: RouteCollection {
     static let pageSize = 25
+    static let title = "Search Messages"
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("messages", "search", use: messages)
@@ -14,10 +15,10 @@ struct SearchController: RouteCollection {
 
     @Sendable func messages(request: Request) async throws -> View {
         let reading = try await request.readConversation()
-        let viewing = try await MessagesController.viewing(request, reading)
-        let patient = viewing.flatMap { UUID(uuidString: $0.current) }
+        let layout = try await LayoutModel.make(request, title: Self.title)
+        let patient = layout.viewing.flatMap { UUID(uuidString: $0.current) }
         let recipients = try await reading.store.recipients(ofConversationsOf: patient)
-        return try await render(request, reading, careTeam: false, viewing: viewing, recipients: recipients) { query in
+        return try await render(request, reading, layout, careTeam: false, recipients: recipients) { query in
             query.patient = patient
         }
     }
@@ -29,13 +30,14 @@ struct SearchController: RouteCollection {
         if reading.context.actor.roles.contains(.provider) {
             recipients.insert((reading.context.userID, reading.context.user.displayName), at: 0)
         }
-        return try await render(request, reading, careTeam: true, viewing: nil, recipients: recipients) { query in
+        let layout = try await LayoutModel.make(request, title: Self.title)
+        return try await render(request, reading, layout, careTeam: true, recipients: recipients) { query in
             query.careTeamOnly = true
         }
     }
 
     private func render(
-        _ request: Request, _ reading: ReadConversation, careTeam: Bool, viewing: ViewingModel?,
+        _ request: Request, _ reading: ReadConversation, _ layout: LayoutModel, careTeam: Bool,
         recipients: [(id: UUID, name: String)], adjust: (inout SearchQuery) -> Void
     ) async throws -> View {
         let form = SearchParameters(request)
@@ -54,10 +56,10 @@ struct SearchController: RouteCollection {
         }
         let action = careTeam ? "/care-team/search" : "/messages/search"
         let patients = reading.context.actor.patientsActedFor
-        let title = errors.isEmpty ? "Search Messages" : "Error: Search Messages"
+        var layout = layout
+        if !errors.isEmpty { layout.title = "Error: \(Self.title)" }
         let page = SearchPage(
-            layout: try await LayoutModel.make(request, title: title), action: action, careTeam: careTeam,
-            viewing: viewing, form: form,
+            layout: layout, action: action, careTeam: careTeam, form: form,
             folders: [OptionModel(value: "", label: "All folders", detail: nil, selected: form.folder.isEmpty)]
                 + [Folder.inbox, .sent, .archived].map {
                     OptionModel(value: $0.rawValue, label: $0.title, detail: nil, selected: form.folder == $0.rawValue)
@@ -75,7 +77,7 @@ struct SearchController: RouteCollection {
             errorSummary: errors.map(\.message),
             searched: results != nil,
             rows: (results?.items ?? []).map {
-                InboxRowModel($0, actingFor: patients, viewing: viewing != nil, in: zone)
+                InboxRowModel($0, actingFor: patients, viewing: layout.viewing != nil, in: zone)
             },
             nextPage: results?.nextCursor.map { "\(action)?\(form.queryString)&cursor=\($0)" })
         return try await request.view.render("search", page)
@@ -87,7 +89,6 @@ struct SearchPage: Encodable {
     let action: String
     /// The In Basket's search: patient name and date of birth, no folders.
     let careTeam: Bool
-    let viewing: ViewingModel?
     let form: SearchParameters
     let folders: [OptionModel]
     let recipients: [OptionModel]
