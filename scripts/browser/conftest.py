@@ -50,7 +50,9 @@ class Browser:
         return self.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']")
 
     def submit(self, text):
-        """Presses a button that loads a new page, and waits for the new page."""
+        """Presses a button that loads a new page, and waits for the new page. Sign Out goes through here: going to
+        the sign-in page before the signed-out page arrived could cancel the sign-out, and the next person then signed
+        in from the last one's page (seen once: Nina Torres landed on Alex's Today)."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         self.button(text).click()
 

@@ -24,7 +24,7 @@ def test_nurse_triage_claims_replies_and_marks_done_and_alex_sees_it(browser):
     browser.button("Send").click()
     wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
     conversation_url = browser.driver.current_url.split("?")[0]
-    browser.button("Sign Out").click()
+    browser.submit("Sign Out")
 
     browser.sign_in("ntorres")
     assert browser.driver.find_element(By.TAG_NAME, "h1").text == "In Basket"
@@ -42,7 +42,7 @@ def test_nurse_triage_claims_replies_and_marks_done_and_alex_sees_it(browser):
     browser.button("Mark as Done").click()
     wait_for(browser, lambda: "Status: Done" in browser.text())
     browser.shot("11-care-team-conversation")
-    browser.button("Sign Out").click()
+    browser.submit("Sign Out")
 
     browser.sign_in("alex")
     badge = browser.driver.find_element(By.CSS_SELECTOR, ".nav-messages")
@@ -62,7 +62,7 @@ def test_dr_chen_writes_to_sam_and_jordan_answers_for_him(browser):
     write_message(browser, "Sam is due for his vaccines.")
     browser.button("Send").click()
     wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
-    browser.button("Sign Out").click()
+    browser.submit("Sign Out")
 
     browser.sign_in("jordan")
     browser.link("Messages").click()

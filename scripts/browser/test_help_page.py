@@ -204,7 +204,7 @@ def test_jordan_never_sees_the_confidential_conversation_and_writes_for_sam(brow
     write_message(browser, "Only for my doctor")
     browser.button("Send").click()
     wait_for(browser, lambda: "sent=1" in browser.driver.current_url)
-    browser.button("Sign Out").click()
+    browser.submit("Sign Out")
 
     browser.sign_in("jordan")
     browser.link("Messages").click()

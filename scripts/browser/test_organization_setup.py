@@ -112,7 +112,7 @@ def test_admin_sets_up_pharmacy_and_medication_question_and_alex_sees_them(brows
 
     # The reply time becomes 2 business days.
     set_reply_time(browser, 2)
-    browser.button("Sign Out").click()
+    browser.submit("Sign Out")
 
     # Alex: Medication Question, to Pharmacy or Dr. Park, no attachments, and two business days.
     browser.sign_in("alex")
@@ -125,7 +125,7 @@ def test_admin_sets_up_pharmacy_and_medication_question_and_alex_sees_them(brows
     assert not any(element.is_displayed() for element in attach), "Add Attachment offered"
     assert "two business days" in browser.text()
     browser.shot("43-alex-medication-question")
-    browser.button("Sign Out").click()
+    browser.submit("Sign Out")
 
     # The audit log shows each change with before and after, exports as CSV, and its chain verifies.
     browser.sign_in("admin")
