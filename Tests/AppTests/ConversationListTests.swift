@@ -142,4 +142,29 @@ import Vapor
             }
         }
     }
+
+    @Test func draftsAreNamedByTheirSubjectOrFirstWordsAndRepliesByTheirConversation() async throws {
+        try await withDemoAPI { demo in
+            let ids = demo.ids
+            let alex = try await demo.client("alex")
+            let general = ids.types["General Message"]!.uuidString
+            for draft: [String: Any] in [
+                ["messageTypeId": general, "subject": "Knee"],
+                ["messageTypeId": general, "body": "I have had a rash on my arm since last Tuesday, and it itches."],
+            ] {
+                #expect(try await alex.send(.POST, "/drafts", json: draft).status == .created)
+            }
+            let knee = try await alex.start(
+                ids.start("General Message", to: ids.provider("mchen"), subject: "Left knee"))
+            let reply = try await alex.send(
+                .POST, "/drafts", json: ["conversationId": knee.uuidString, "body": "One more thing"])
+            #expect(reply.status == .created)
+
+            try await demo.browser.signIn("alex")
+            let drafts = try await demo.browser.get("/messages?folder=drafts").body
+            #expect(drafts.contains(">Knee<"))
+            #expect(drafts.contains(">I have had a rash on my arm since last…<"))
+            #expect(drafts.contains(">Reply: Left knee<"))
+        }
+    }
 }

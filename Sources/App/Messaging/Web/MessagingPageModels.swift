@@ -83,17 +83,22 @@ struct DraftRowModel: Encodable {
     let title: String
     let to: String
     let date: String
+    /// How much of a draft's text names a draft without a subject.
+    static let firstWords = 40
 
-    /// A reply draft is named for the conversation it answers: "Reply: Rash on my arm".
+    /// A new draft is named by its subject, or else the first words of its text ("I have had a rash on my…"); a reply
+    /// draft by the conversation it answers: "Reply: Rash on my arm".
     init(_ draft: DraftResponse, in zone: TimeZone) {
         href =
             draft.conversationId.map { "/messages/\($0.uuidString)#reply-heading" }
             ?? "/messages/new?draft=\(draft.id.uuidString)"
         id = draft.id.uuidString
         version = draft.version
+        let firstWords = draft.body.map { ConversationPresenter.preview($0.plainText, limit: Self.firstWords) } ?? ""
         title =
             draft.conversationId == nil
-            ? draft.subject ?? "New message" : "Reply: \(draft.conversationTitle ?? "conversation")"
+            ? draft.subject ?? (firstWords.isEmpty ? "New message" : firstWords)
+            : "Reply: \(draft.conversationTitle ?? "conversation")"
         to = draft.recipient?.name ?? ""
         date = PageFormat.dateTime(draft.updatedAt, in: zone)
     }
