@@ -538,7 +538,8 @@
 
     function setBadge(count) {
       if (!nav) return;
-      nav.textContent = "Messages";
+      var label = nav.dataset.label || "Messages";
+      nav.textContent = label;
       if (count > 0) {
         var badge = document.createElement("span");
         badge.className = "badge";
@@ -547,7 +548,7 @@
         nav.appendChild(document.createTextNode(" "));
         nav.appendChild(badge);
       }
-      nav.setAttribute("aria-label", count > 0 ? "Messages, " + count + " unread" : "Messages");
+      nav.setAttribute("aria-label", count > 0 ? label + ", " + count + " unread" : label);
     }
 
     // One background fetch at a time per view; changes that arrive meanwhile are fetched once after it.

@@ -1,13 +1,25 @@
+import Domain
 import Foundation
 import Vapor
 
 /// What the base template needs on every page: who is signed in, the Messages link with its unread count (absent
 /// when messaging is off for them), and the token for the Sign Out form.
 struct LayoutModel: Encodable {
+    /// The link to the person's messages with their unread count: Messages for patients and proxies, the In Basket for
+    /// a care-team member with no patient side of their own.
     struct MessagesLink: Encodable {
+        let href: String
+        let text: String
         let unread: Int
         /// "Messages, 2 unread" for screen readers.
         let accessibleLabel: String
+
+        init(unread: Int, staffOnly: Bool) {
+            href = staffOnly ? LandingPage.careTeam.rawValue : "/messages"
+            text = staffOnly ? "In Basket" : "Messages"
+            self.unread = unread
+            accessibleLabel = unread == 0 ? text : "\(text), \(unread) unread"
+        }
     }
 
     /// For a signed-in page's script: seconds the session is sure to last after this request, and how many seconds
@@ -27,6 +39,8 @@ struct LayoutModel: Encodable {
     let isAdmin: Bool
     /// Whether the header links to Sharing: patients choose who may act for them.
     let isPatient: Bool
+    /// Whether the header links to the In Basket beside Messages: care-team members who are patients too.
+    let alsoInBasket: Bool
     /// For someone acting for others: whose messages they are looking at, said on every page with its switch.
     let viewing: ViewingModel?
 
@@ -42,6 +56,9 @@ struct LayoutModel: Encodable {
         self.userName = user?.displayName
         self.isAdmin = user?.roles.contains(.admin) ?? false
         self.isPatient = user?.roles.contains(.patient) ?? false
+        self.alsoInBasket =
+            messages != nil
+            && user.map { $0.roles.contains(where: \.isCareTeam) && $0.landingPage != .careTeam } ?? false
         self.csrfToken = request.csrfToken
         self.messages = messages
         let policy = request.config.sessionPolicy
@@ -58,9 +75,9 @@ struct LayoutModel: Encodable {
             let reading = try await request.readConversation()
             let viewing = try await MessagesController.viewing(request, reading)
             let unread = try await reading.unreadInbox(patient: viewing.flatMap { UUID(uuidString: $0.current) })
-            let label = unread == 0 ? "Messages" : "Messages, \(unread) unread"
+            let staffOnly = try request.signedInUser.landingPage == .careTeam
             return LayoutModel(
-                request: request, title: title, messages: MessagesLink(unread: unread, accessibleLabel: label),
+                request: request, title: title, messages: MessagesLink(unread: unread, staffOnly: staffOnly),
                 viewing: viewing)
         } catch let error as MessagingError where error == .notFound {
             return LayoutModel(request: request, title: title)

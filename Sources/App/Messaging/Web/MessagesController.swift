@@ -29,7 +29,11 @@ struct MessagesController: RouteCollection {
 
     // MARK: Inbox
 
-    @Sendable func index(request: Request) async throws -> View {
+    /// The Inbox and the other folders, for patients and proxies. The care team's list is the In Basket.
+    @Sendable func index(request: Request) async throws -> Response {
+        if try request.signedInUser.landingPage == .careTeam {
+            return request.redirect(to: LandingPage.careTeam.rawValue, redirectType: .normal)
+        }
         let reading = try await request.readConversation()
         let folderName = (try? request.query.get(String.self, at: "folder")) ?? "inbox"
         let folder = Folder(rawValue: folderName) ?? .inbox
@@ -61,7 +65,7 @@ struct MessagesController: RouteCollection {
             rows: rows, drafts: drafts,
             nextPage: nextCursor.map { "/messages?folder=\(folder.rawValue)&cursor=\($0)" },
             notice: (try? request.query.get(String.self, at: "saved")) != nil ? "Your draft was saved." : nil)
-        return try await request.view.render("messages", page)
+        return try await request.view.render("messages", page).encodeResponse(for: request)
     }
 
     struct ViewingForm: Content {
