@@ -40,4 +40,45 @@ import Testing
             #expect(try await chen.get("/messages").status == .ok)
         }
     }
+
+    @Test func claimAssignAndDoneSayWhatHappenedAndOfferTheNextInQueue() async throws {
+        try await withDemoAPI { demo in
+            let ids = demo.ids
+            let alex = try await demo.client("alex")
+            let triage = ids.pool("Nurse Triage")
+            let rash = try await alex.start(ids.start("Medical Question", to: triage, subject: "Rash"))
+            _ = try await alex.start(ids.start("Medical Question", to: triage, subject: "Cough"))
+            let nina = demo.browser
+            try await nina.signIn("ntorres")
+            let page = try await nina.get("/messages/\(rash)")
+            let assignForm = try #require(
+                page.body.split(separator: #"id="assignee""#).last?.split(separator: "</select>").first)
+            #expect(assignForm.contains(#"<option value="">Choose a person…</option>"#))
+            #expect(!assignForm.contains("selected"))
+            #expect(!page.body.contains("Next in queue"))
+
+            let unchosen = try await nina.post(
+                "/care-team/conversations/\(rash)/assign", ["assignee": "", "current": ""])
+            #expect(unchosen.status == .unprocessableEntity)
+            #expect(
+                unchosen.body.contains(#"<p class="field-error" id="assignee-error">Choose who to assign it to.</p>"#))
+            #expect(unchosen.body.contains(#"aria-describedby="assignee-error""#))
+
+            let claimed = try await nina.post("/care-team/conversations/\(rash)/claim", [:])
+            #expect(claimed.location == "/messages/\(rash)?worked=claimed")
+            let afterClaim = try await nina.get("/messages/\(rash)?worked=claimed").body
+            #expect(afterClaim.contains("You claimed this conversation."))
+            #expect(afterClaim.contains(">Next in queue</a>"))
+            #expect(!afterClaim.contains(#"<a href="/messages/\#(rash)">Next in queue</a>"#))
+
+            let ninaID = ids.users["ntorres"]!.uuidString
+            let assigned = try await nina.post(
+                "/care-team/conversations/\(rash)/assign", ["assignee": ninaID, "current": ninaID])
+            #expect(assigned.location == "/messages/\(rash)?worked=assigned")
+            #expect(try await nina.get(assigned.location!).body.contains("Assigned to Nina Torres, RN."))
+
+            let done = try await nina.post("/care-team/conversations/\(rash)/done", [:])
+            #expect(try await nina.get(done.location!).body.contains("Marked as Done."))
+        }
+    }
 }

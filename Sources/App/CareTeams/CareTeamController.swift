@@ -136,33 +136,49 @@ struct CareTeamController: RouteCollection {
         var current: String?
     }
 
+    /// What a care-team action did, carried to the conversation page (`?worked=`) to confirm it there.
+    enum Worked: String {
+        case claimed, assigned, done, reopened
+
+        func confirmation(assignee: String?) -> String {
+            switch self {
+            case .claimed: "You claimed this conversation."
+            case .assigned: "Assigned to \(assignee ?? "no one")."
+            case .done: "Marked as Done."
+            case .reopened: "Reopened."
+            }
+        }
+    }
+
     @Sendable func claim(request: Request) async throws -> Response {
-        try await work(request) { try await $0.claim($1) }
+        try await work(request, .claimed) { try await $0.claim($1) }
     }
 
     @Sendable func assign(request: Request) async throws -> Response {
         let form = try request.content.decode(AssignForm.self)
-        return try await work(request) {
-            try await $0.assign(
-                $1, to: form.assignee.flatMap(UUID.init(uuidString:)),
-                expected: form.current.flatMap(UUID.init(uuidString:)))
+        guard let assignee = form.assignee.flatMap(UUID.init(uuidString:)) else {
+            return try await MessagesController().renderConversation(
+                request, form: nil, errors: ["assignee": "Choose who to assign it to."], status: .unprocessableEntity)
+        }
+        return try await work(request, .assigned) {
+            try await $0.assign($1, to: assignee, expected: form.current.flatMap(UUID.init(uuidString:)))
         }
     }
 
     @Sendable func done(request: Request) async throws -> Response {
-        try await work(request) { try await $0.markDone($1) }
+        try await work(request, .done) { try await $0.markDone($1) }
     }
 
     @Sendable func reopen(request: Request) async throws -> Response {
-        try await work(request) { try await $0.reopen($1) }
+        try await work(request, .reopened) { try await $0.reopen($1) }
     }
 
     private func work(
-        _ request: Request, _ action: (CareTeamWork, UUID) async throws -> ConversationResponse
+        _ request: Request, _ worked: Worked, _ action: (CareTeamWork, UUID) async throws -> ConversationResponse
     ) async throws -> Response {
         let id = try request.uuidParameter("conversationID")
         _ = try await action(try await request.careTeamWork(), id)
-        return request.redirect(to: "/messages/\(id.uuidString)", redirectType: .normal)
+        return request.redirect(to: "/messages/\(id.uuidString)?worked=\(worked.rawValue)", redirectType: .normal)
     }
 }
 

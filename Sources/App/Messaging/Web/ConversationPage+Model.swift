@@ -8,7 +8,7 @@ extension ConversationPage {
     init(
         layout: LayoutModel, opened: ReadConversation.Opened, context: MessagingContext, assignees: [PersonResponse],
         replyBlocked: String?, replyDraft: DraftResponse?, form: MessagesController.MessageForm?,
-        errors: [String: String], justSent: Bool
+        errors: [String: String], justSent: Bool, worked: CareTeamController.Worked? = nil, nextInQueue: UUID? = nil
     ) {
         let detail = opened.response
         let summary = detail.conversation
@@ -43,10 +43,12 @@ extension ConversationPage {
                 status: summary.status == "closed" ? "Done" : "Open", assignee: summary.assignee?.name ?? "Unassigned",
                 dueBy: ConversationPresenter.longDate(summary.expectedReplyBy), overdue: summary.overdue,
                 canClaim: summary.assignee?.id != context.userID, isDone: summary.status == "closed",
+                // No one is chosen in advance: Assign gives it to the person picked, never to whoever was first.
                 assignees: assignees.map {
-                    OptionModel(
-                        value: $0.id.uuidString, label: $0.name, detail: nil, selected: $0.id == summary.assignee?.id)
-                }, currentAssignee: summary.assignee?.id.uuidString)
+                    OptionModel(value: $0.id.uuidString, label: $0.name, detail: nil, selected: false)
+                }, currentAssignee: summary.assignee?.id.uuidString,
+                confirmation: worked.map { $0.confirmation(assignee: summary.assignee?.name) },
+                nextInQueue: nextInQueue.map { "/messages/\($0.uuidString)" })
         }
         self.init(
             layout: layout, careTeam: panel,

@@ -43,13 +43,22 @@ extension MessagesController {
         let before = (try? request.query.get(Int.self, at: "before")).flatMap { $0 > 0 ? $0 : nil }
         let opened = try await reading.open(id, before: before, markRead: form == nil)
         var assignees: [PersonResponse] = []
-        if opened.row.side == .careTeam { assignees = try await request.careTeamWork().assignees(for: id) }
+        var nextInQueue: UUID?
+        let worked = (try? request.query.get(String.self, at: "worked")).flatMap(CareTeamController.Worked.init)
+        if opened.row.side == .careTeam {
+            let work = try await request.careTeamWork()
+            assignees = try await work.assignees(for: id)
+            if worked != nil {
+                nextInQueue = try await work.inBasket(.open, cursor: nil, limit: 2).items.first { $0.id != id }?.id
+            }
+        }
         let page = ConversationPage(
             layout: try await LayoutModel.make(request, title: opened.response.conversation.title), opened: opened,
             context: reading.context, assignees: assignees,
             replyBlocked: try await reading.replyRefusal(in: opened.row)?.message,
             replyDraft: try await request.drafts().replyDraft(in: id), form: form, errors: errors,
-            justSent: (try? request.query.get(String.self, at: "sent")) != nil)
+            justSent: (try? request.query.get(String.self, at: "sent")) != nil, worked: worked, nextInQueue: nextInQueue
+        )
         return try await request.view.render("conversation", page).encodeResponse(status: status, for: request)
     }
 

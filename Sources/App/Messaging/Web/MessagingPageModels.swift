@@ -217,6 +217,10 @@ struct CareTeamPanel: Encodable {
     let assignees: [OptionModel]
     /// The assignee's id as shown, posted with Assign so that a change meanwhile is refused rather than overwritten.
     let currentAssignee: String?
+    /// What Claim, Assign, Mark as Done or Reopen just did: "You claimed this conversation."
+    let confirmation: String?
+    /// After one of those: the next conversation of the Open queue, if there is one.
+    let nextInQueue: String?
 }
 
 struct ConversationPage: Encodable {
