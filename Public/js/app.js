@@ -5,6 +5,11 @@
 (function () {
   document.documentElement.classList.add("js");
 
+  // Print: the browser's own dialog; the print stylesheet leaves the conversation alone on the page.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // Drop-downs that switch a view (folder, "Viewing:") submit as soon as they change.
   // A choice made with the mouse applies at once. With the keyboard, the arrow keys only move through the options
   // (changing on every arrow would switch a proxy into another person's messages on the way to the one they want):
