@@ -185,6 +185,15 @@ import Vapor
                 .POST, "/conversations",
                 json: ids.start("Appointment Request", to: ids.pool("Nurse Triage"), patient: "Sam Rivera"))
             #expect(fromPool.status == .created)
+
+            // What the care team wrote is theirs, not unassigned work in the Open queue: Sam's answer comes back to them.
+            let poolID = try fromPool.decode(ConversationResponse.self).conversation.id
+            let torresOpen: CareTeamWork.InBasketResponse = try await torres.get("/in-basket?filter=open").decode()
+            #expect(torresOpen.items.first { $0.id == poolID }?.assignee?.name == "Nina Torres, RN")
+            let chenOpen: CareTeamWork.InBasketResponse = try await chen.get("/in-basket?filter=open").decode()
+            #expect(chenOpen.items.first { $0.id == id }?.assignee?.name == "Dr. Maya Chen")
+            let torresMine: CareTeamWork.InBasketResponse = try await torres.get("/in-basket?filter=assigned").decode()
+            #expect(torresMine.items.map(\.id).contains(poolID))
         }
     }
 

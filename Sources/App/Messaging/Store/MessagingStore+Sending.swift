@@ -26,7 +26,8 @@ struct NewMessage: Sendable {
 }
 
 extension MessagingStore {
-    /// Inserts a conversation and its first message (number 1).
+    /// Inserts a conversation and its first message (number 1). One the care team starts is assigned to its writer:
+    /// the patient's answer comes back to them, and it is not unassigned work in anyone's Open queue meanwhile.
     func insert(_ new: NewConversation, firstMessage: NewMessage) async throws {
         let now = context.now
         let (provider, pool) = Self.columns(new.recipient)
@@ -37,13 +38,14 @@ extension MessagingStore {
             INSERT INTO conversations (id, organization_id, patient_id, message_type_id, subject, \
             recipient_provider_id, recipient_pool_id, confidential, status, started_by_id, started_side, created_at, \
             last_message_at, expected_reply_by, version, last_patient_message_at, last_care_team_message_at, \
-            last_message_seq, last_patient_seq, last_care_team_seq, care_team_read_seq, patient_side_told_at\
-            \(search?.name ?? "")) VALUES (\(bind: new.id), \(bind: scope.organizationID), \(bind: new.patient), \(bind: new.typeID), \
+            last_message_seq, last_patient_seq, last_care_team_seq, care_team_read_seq, patient_side_told_at, \
+            assignee_id\(search?.name ?? "")) VALUES (\(bind: new.id), \(bind: scope.organizationID), \(bind: new.patient), \(bind: new.typeID), \
             \(bind: new.subject), \(bind: provider), \(bind: pool), \(bind: new.confidential), \
             \(bind: Conversation.Status.open.rawValue), \(bind: scope.userID), \(bind: new.side.rawValue), \
             \(bind: now), \(bind: now), \(bind: new.expectedReplyBy.description), 1, \
             \(bind: careTeam ? nil : now), \(bind: careTeam ? now : nil), 1, \(bind: careTeam ? 0 : 1), \
-            \(bind: careTeam ? 1 : 0), 0, \(bind: careTeam ? now : nil)\(search?.value ?? ""))
+            \(bind: careTeam ? 1 : 0), 0, \(bind: careTeam ? now : nil), \(bind: careTeam ? scope.userID : nil)\
+            \(search?.value ?? ""))
             """
         ).run()
         try await insertMessage(firstMessage, seq: 1)
