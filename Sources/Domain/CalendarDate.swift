@@ -37,6 +37,13 @@ public struct CalendarDate: Hashable, Comparable, Codable, Sendable, CustomStrin
         return "\(months[month - 1]) \(day), \(year)"
     }
 
+    /// Whole years from this date (a birth date) to `date`: a birthday counts from the day itself, and 29 February
+    /// from 1 March in other years.
+    public func years(until date: CalendarDate) -> Int {
+        let beforeBirthday = (date.month, date.day) < (month, day)
+        return date.year - year - (beforeBirthday ? 1 : 0)
+    }
+
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

@@ -56,6 +56,9 @@ import Testing
             #expect(assignForm.contains(#"<option value="">Choose a person…</option>"#))
             #expect(!assignForm.contains("selected"))
             #expect(!page.body.contains("Next in queue"))
+            // The patient once, with age and date of birth.
+            #expect(page.body.contains("<strong>Alex Rivera</strong>, 38 years old, born April 12, 1988"))
+            #expect(!page.body.contains("<dt>Patient</dt>"))
 
             let unchosen = try await nina.post(
                 "/care-team/conversations/\(rash)/assign", ["assignee": "", "current": ""])

@@ -42,4 +42,13 @@ struct CalendarDateTests {
         #expect(!ActivePeriod(from: CalendarDate("2026-02-01")!, until: CalendarDate("2026-01-31")!).isWellFormed)
         #expect(ActivePeriod(from: CalendarDate("2026-02-01")!, until: CalendarDate("2026-02-01")!).isWellFormed)
     }
+
+    @Test(
+        arguments: [
+            ("1988-04-12", "2026-12-03", 38), ("1988-04-12", "2026-04-11", 37), ("1988-04-12", "2026-04-12", 38),
+            ("2016-02-29", "2026-02-28", 9), ("2016-02-29", "2026-03-01", 10), ("2026-12-03", "2026-12-03", 0),
+        ] as [(String, String, Int)])
+    func ageCountsWholeYearsFromTheBirthday(born: String, on day: String, years: Int) {
+        #expect(CalendarDate(born)!.years(until: CalendarDate(day)!) == years)
+    }
 }

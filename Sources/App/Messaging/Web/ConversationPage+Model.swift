@@ -38,7 +38,10 @@ extension ConversationPage {
         var panel: CareTeamPanel?
         if onCareTeam {
             panel = CareTeamPanel(
-                patientName: summary.patient.name, birthDate: summary.patientBirthDate ?? "unknown",
+                patientName: summary.patient.name,
+                born: summary.patientBirthDate.flatMap(CalendarDate.init).map {
+                    "\($0.years(until: context.today)) years old, born \($0.spelledOut)"
+                } ?? "date of birth not recorded",
                 writtenByProxy: detail.messages.contains { $0.side == ConversationSide.proxy.rawValue },
                 status: summary.status == "closed" ? "Done" : "Open", assignee: summary.assignee?.name ?? "Unassigned",
                 dueBy: ConversationPresenter.longDate(summary.expectedReplyBy), overdue: summary.overdue,

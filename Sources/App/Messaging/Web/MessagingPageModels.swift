@@ -206,7 +206,8 @@ struct TimelineItemModel: Encodable {
 /// What the care team sees above a conversation, and the buttons that work it.
 struct CareTeamPanel: Encodable {
     let patientName: String
-    let birthDate: String
+    /// "38 years old, born April 12, 1988".
+    let born: String
     let writtenByProxy: Bool
     let status: String
     let assignee: String
