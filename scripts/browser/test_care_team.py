@@ -6,6 +6,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from test_help_page import choose_recipient, choose_type, wait_for, write_message
+from test_whose_record import wider
 
 
 def view(browser, person):
@@ -33,6 +34,16 @@ def test_nurse_triage_claims_replies_and_marks_done_and_alex_sees_it(browser):
     row = browser.driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{marker}']]")
     assert "Alex Rivera" in row.text and "1988-04-12" in row.text and "Medical Question" in row.text
     browser.shot("10-in-basket")
+    # On a phone the In Basket is a list of cards that fits the screen.
+    size = browser.driver.get_window_size()
+    browser.driver.set_window_size(390, 844)
+    browser.driver.refresh()
+    card = browser.driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{marker}']]")
+    assert card.value_of_css_property("display") == "block"
+    assert browser.driver.execute_script("return document.documentElement.scrollWidth") <= 390, wider(browser)
+    browser.shot("10-in-basket-390")
+    browser.driver.set_window_size(size["width"], size["height"])
+    row = browser.driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{marker}']]")
     row.find_element(By.LINK_TEXT, "Alex Rivera").click()
     assert re.search(r"Alex Rivera, \d+ years old, born April 12, 1988", browser.text())
     browser.button("Claim").click()
