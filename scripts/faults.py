@@ -167,7 +167,7 @@ def sign_in(port, user="alex"):
             raise Failure(f"sign-in as {user} answered {r.status}")
         session = re.search(r"carebox_session=([^;]+)", r.getheader("Set-Cookie") or "").group(1)
         cookie = f"carebox_csrf={csrf}; carebox_session={session}"
-        c.request("GET", "/messages", headers={"Cookie": cookie})
+        c.request("GET", "/account/security", headers={"Cookie": cookie})  # a page every signed-in person has
         page = c.getresponse().read().decode()
         bound = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         c.request("POST", "/api/v1/tokens", json.dumps({"name": "faults"}), {
