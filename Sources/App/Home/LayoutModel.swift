@@ -74,7 +74,9 @@ struct LayoutModel: Encodable {
         do {
             let reading = try await request.readConversation()
             let viewing = try await MessagesController.viewing(request, reading)
-            let unread = try await reading.unreadInbox(patient: viewing.flatMap { UUID(uuidString: $0.current) })
+            // The switch has counted the person being viewed already.
+            let unread: Int
+            if let viewing { unread = viewing.currentUnread } else { unread = try await reading.unreadInbox() }
             let staffOnly = try request.signedInUser.landingPage == .careTeam
             return LayoutModel(
                 request: request, title: title, messages: MessagesLink(unread: unread, staffOnly: staffOnly),

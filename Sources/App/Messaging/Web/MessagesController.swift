@@ -95,9 +95,13 @@ struct MessagesController: RouteCollection {
         guard let current = try await reading.viewedPatient(chosen: viewingCookie(of: request)) else { return nil }
         var options: [OptionModel] = []
         var otherName: String?
+        var currentUnread = 0
         for person in try await reading.actingFor() {
-            if person.patient.id == current && person.relationship != "self" { otherName = person.patient.name }
             let unread = try await reading.unreadInbox(patient: person.patient.id)
+            if person.patient.id == current {
+                currentUnread = unread
+                if person.relationship != "self" { otherName = person.patient.name }
+            }
             let name = person.patient.name + (person.relationship == "self" ? "" : " (\(person.relationship))")
             options.append(
                 OptionModel(
@@ -106,7 +110,9 @@ struct MessagesController: RouteCollection {
         }
         // A page reached by a form goes back to the Inbox: the form's address may not answer a plain GET.
         let back = request.method == .GET ? request.url.string : "/messages"
-        return ViewingModel(patients: options, current: current.uuidString, otherName: otherName, back: back)
+        return ViewingModel(
+            patients: options, current: current.uuidString, currentUnread: currentUnread, otherName: otherName,
+            back: back)
     }
 
     @Sendable func archive(request: Request) async throws -> Response {

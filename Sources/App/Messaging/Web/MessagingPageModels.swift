@@ -14,6 +14,8 @@ struct OptionModel: Encodable {
 struct ViewingModel: Encodable {
     let patients: [OptionModel]
     let current: String
+    /// The person being viewed's unread conversations: the Messages badge's count.
+    let currentUnread: Int
     /// The person being viewed, by name; nil when it is the signed-in person themselves.
     let otherName: String?
     /// Where the switch returns to: the page it was on.
