@@ -7,7 +7,8 @@ is the slope from the first streams to all of them, so one-time growth (tables, 
 Every stream is read to the end, so nothing waits in the server's socket buffers. Writes a row into RESULTS between
 <!-- sse --> markers and prints it.
 
-MODE "events" opens the streams; MODE "keep-alive" instead opens as many plain connections that each fetch the sign-in
+MODE "events" opens the streams; MODE "listener" opens them on the lean listener (the port in SSE_EVENTS_PORT, which
+the server was given as CAREBOX_EVENTS_ADDRESS); MODE "keep-alive" instead opens as many plain connections that each fetch the sign-in
 page and then stay open and idle: what any idle HTTP connection costs the server, for comparison.
 
     python3 bench/sse.py MODE BASE PID STREAMS DATABASE BUILD RESULTS < usernames
@@ -16,6 +17,7 @@ page and then stay open and idle: what any idle HTTP connection costs the server
 import asyncio
 import concurrent.futures
 import http.cookiejar
+import os
 import re
 import statistics
 import subprocess
@@ -83,14 +85,35 @@ class KeepAlive:
         self.writer.close()
 
 
+# What Chromium sends with an EventSource request besides Host, Accept and Cookie, so the server reads a request
+# head of a real browser's size (about 700 bytes).
+BROWSER_HEADERS = "".join(f"{name}: {value}\r\n" for name, value in [
+    ("Connection", "keep-alive"),
+    ("Cache-Control", "no-cache"),
+    ("sec-ch-ua", '"Chromium";v="131", "Not_A Brand";v="24"'),
+    ("sec-ch-ua-mobile", "?0"),
+    ("sec-ch-ua-platform", '"Linux"'),
+    ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+                   "Safari/537.36"),
+    ("Sec-Fetch-Site", "same-origin"),
+    ("Sec-Fetch-Mode", "cors"),
+    ("Sec-Fetch-Dest", "empty"),
+    ("Referer", "http://127.0.0.1/messages"),
+    ("Accept-Encoding", "gzip, deflate, br, zstd"),
+    ("Accept-Language", "en-US,en;q=0.9,es;q=0.8"),
+])
+
+
 class Stream:
+    port = port
+
     def __init__(self, cookie):
         self.cookie, self.events, self.ended = cookie, 0, False
 
     async def open(self):
-        self.reader, self.writer = await asyncio.open_connection(host, port)
+        self.reader, self.writer = await asyncio.open_connection(host, self.port)
         self.writer.write(
-            f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n"
+            f"GET /events HTTP/1.1\r\nHost: {host}:{self.port}\r\nAccept: text/event-stream\r\n{BROWSER_HEADERS}"
             f"Cookie: carebox_session={self.cookie}\r\n\r\n".encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 200"):
@@ -114,7 +137,13 @@ class Stream:
         self.writer.close()
 
 
-kind = {"events": Stream, "keep-alive": KeepAlive}[mode]
+class ListenerStream(Stream):
+    """A stream opened on the lean listener."""
+
+    port = int(os.environ.get("SSE_EVENTS_PORT", "0"))
+
+
+kind = {"events": Stream, "listener": ListenerStream, "keep-alive": KeepAlive}[mode]
 
 
 async def open_all(cookies, count, opened):
@@ -129,7 +158,7 @@ async def main():
     needed = -(-streams // per_user)
     if len(usernames) < needed:
         raise SystemExit(f"{streams} streams need {needed} users, got {len(usernames)}")
-    if mode == "events":
+    if mode != "keep-alive":
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             cookies = list(pool.map(sign_in, usernames[:needed]))
     else:
@@ -165,7 +194,8 @@ async def main():
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
                            text=True).stdout.strip()
     stamp = (stamp or "unknown") + (" + changes" if dirty else "")
-    connection = "/events stream" if mode == "events" else "keep-alive after GET /sign-in"
+    connection = {"events": "/events stream", "listener": "/events stream, lean listener",
+                  "keep-alive": "keep-alive after GET /sign-in"}[mode]
     row = (f"| {database} | {build} | {connection} | {streams} | {mb(before)} | {mb(with_warm)} | {mb(with_all)} | {mb(settled)} | "
            f"{slope:.1f} | {slope_settled:.1f} | {mb(after_close)} | {ended} | {opening:.1f} | {stamp} |")
     print(f"{database} ({build}, {connection}): RSS {mb(before)} MB idle, {mb(with_warm)} with {warm} streams, {mb(with_all)} with "

@@ -35,6 +35,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     }
     if let interval = config.notificationInterval { app.lifecycle.use(NotificationWorker(interval: interval)) }
     try app.useLiveUpdates(config)
+    if let address = config.eventsAddress { app.useLiveStreamListener(at: address) }
 
     // A message may hold 20,000 characters of rich text; JSON bodies up to 1 MB cover that with room to spare.
     // Uploads stream and set their own limits.

@@ -15,6 +15,7 @@ import Testing
                 "CAREBOX_BCRYPT_COST": "4",
                 "CAREBOX_PG_CONNECTIONS_PER_CORE": "0",
                 "CAREBOX_LOG_LEVEL": "loud",
+                "CAREBOX_EVENTS_ADDRESS": "8081",
             ],
             report: { line in output.withLockedValue { $0.append(line) } })
         let text = output.withLockedValue { $0.joined(separator: "\n") }
@@ -26,6 +27,7 @@ import Testing
         #expect(text.contains("CAREBOX_BCRYPT_COST"))
         #expect(text.contains("CAREBOX_PG_CONNECTIONS_PER_CORE"))
         #expect(text.contains("CAREBOX_LOG_LEVEL"))
+        #expect(text.contains("CAREBOX_EVENTS_ADDRESS must be HOST:PORT"))
         #expect(text.contains("CAREBOX_ATTACHMENT_KEY is required"))
         #expect(!text.contains("s3cret-password"), "a password in DATABASE_URL must never be printed")
     }
@@ -59,6 +61,7 @@ import Testing
                 "CAREBOX_SESSION_IDLE_MINUTES": "10", "CAREBOX_SESSION_LIFETIME_HOURS": "8",
                 "CAREBOX_BCRYPT_COST": "13", "CAREBOX_PG_CONNECTIONS_PER_CORE": "3",
                 "CAREBOX_ATTACHMENT_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
+                "CAREBOX_EVENTS_ADDRESS": "[::1]:8081",
             ], profile: .production)
         #expect(config.storage == .postgres(url: "postgres://u:p@db:5432/carebox"))
         #expect(config.secureCookies)
@@ -67,6 +70,16 @@ import Testing
         #expect(config.bcryptCost == 13)
         #expect(config.postgresConnectionsPerLoop == 3)
         #expect(config.attachmentKey == [UInt8](repeating: 7, count: 32))
+        #expect(config.eventsAddress == ListenAddress(host: "::1", port: 8081))
+    }
+
+    @Test func theStreamsAddressIsAHostAndAPort() {
+        #expect(ListenAddress(parsing: "127.0.0.1:8081") == ListenAddress(host: "127.0.0.1", port: 8081))
+        #expect(ListenAddress(parsing: "events.internal:0") == ListenAddress(host: "events.internal", port: 0))
+        #expect(ListenAddress(parsing: "[::1]:8081")?.description == "[::1]:8081")
+        for bad in ["8081", ":8081", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:http", "a b:1"] {
+            #expect(ListenAddress(parsing: bad) == nil, "\(bad)")
+        }
     }
 
     @Test func anIdleTimeoutLongerThanTheLifetimeIsRefused() {

@@ -23,16 +23,18 @@ import Vapor
         updates.publish(LiveEvent(kind: .message, organizationID: UUID(), conversationID: UUID(), userID: nil))
     }
 
-    @Test func aReplyReachesTheBadgeAndTheOpenConversation() async throws {
+    @Test(arguments: EventStreamReader.Way.allCases)
+    func aReplyReachesTheBadgeAndTheOpenConversation(way: EventStreamReader.Way) async throws {
         try await withDemoAPI { demo in
             try Self.quick(demo.app)
+            try await way.prepare(demo.app)
             let chen = try await demo.client("mchen")
             let alexAPI = try await demo.client("alex")
             let conversation = try await alexAPI.start(
                 demo.ids.start("General Message", to: demo.ids.provider("mchen")))
             try await demo.browser.signIn("alex")
             let stream = try await EventStreamReader.open(
-                demo.app, demo.browser, "/events?conversation=\(conversation)&seq=1")
+                demo.app, demo.browser, "/events?conversation=\(conversation)&seq=1", through: way)
             #expect(stream.status == .ok)
             let before = try #require(try await stream.next("unread").unread)
 
@@ -46,9 +48,11 @@ import Vapor
         }
     }
 
-    @Test func aProxysStreamNeverMentionsAConfidentialConversation() async throws {
+    @Test(arguments: EventStreamReader.Way.allCases)
+    func aProxysStreamNeverMentionsAConfidentialConversation(way: EventStreamReader.Way) async throws {
         try await withDemoAPI { demo in
             try Self.quick(demo.app)
+            try await way.prepare(demo.app)
             let chen = try await demo.client("mchen")
             let alexAPI = try await demo.client("alex")
             let secret = try await alexAPI.start(
@@ -56,10 +60,10 @@ import Vapor
             let open = try await alexAPI.start(demo.ids.start("General Message", to: demo.ids.provider("mchen")))
             try await demo.browser.signIn("jordan")
             demo.browser.setCookie(MessagesController.viewingCookie, demo.user("alex").uuidString)
-            let badge = try await EventStreamReader.open(demo.app, demo.browser)
+            let badge = try await EventStreamReader.open(demo.app, demo.browser, through: way)
             // Even when asked for the confidential conversation by id, the stream says nothing of it.
             let viewing = try await EventStreamReader.open(
-                demo.app, demo.browser, "/events?conversation=\(secret)&seq=0")
+                demo.app, demo.browser, "/events?conversation=\(secret)&seq=0", through: way)
             let before = try #require(try await badge.next("unread").unread)
             _ = try await viewing.next("unread")
 
@@ -80,11 +84,13 @@ import Vapor
         }
     }
 
-    @Test func aStreamEndsAtSignOut() async throws {
+    @Test(arguments: EventStreamReader.Way.allCases)
+    func aStreamEndsAtSignOut(way: EventStreamReader.Way) async throws {
         try await withDemoAPI { demo in
             try Self.quick(demo.app)
+            try await way.prepare(demo.app)
             try await demo.browser.signIn("alex")
-            let stream = try await EventStreamReader.open(demo.app, demo.browser)
+            let stream = try await EventStreamReader.open(demo.app, demo.browser, through: way)
             _ = try await stream.next("unread")
 
             _ = try await demo.browser.post("/sign-out", [:])
@@ -95,14 +101,16 @@ import Vapor
         }
     }
 
-    @Test func aStreamEndsWhenTheSessionTimesOutAndDoesNotKeepItAlive() async throws {
+    @Test(arguments: EventStreamReader.Way.allCases)
+    func aStreamEndsWhenTheSessionTimesOutAndDoesNotKeepItAlive(way: EventStreamReader.Way) async throws {
         let clock = ManualClock(ISO8601DateFormatter().date(from: "2026-11-25T15:00:00Z")!)
         try await withDemoAPI(clock: clock) { demo in
             try Self.quick(demo.app)
+            try await way.prepare(demo.app)
             try await demo.browser.signIn("alex")
             let signedInAt = try #require(try await UserSession.query(on: demo.app.db).first()?.lastSeenAt)
             clock.advance(by: 5 * 60)
-            let stream = try await EventStreamReader.open(demo.app, demo.browser)
+            let stream = try await EventStreamReader.open(demo.app, demo.browser, through: way)
             _ = try await stream.next("unread")
             // Opening the stream was not activity.
             #expect(try await UserSession.query(on: demo.app.db).first()?.lastSeenAt == signedInAt)
@@ -114,22 +122,24 @@ import Vapor
         }
     }
 
-    @Test func aSixthStreamEndsTheUsersOldest() async throws {
+    @Test(arguments: EventStreamReader.Way.allCases)
+    func aSixthStreamEndsTheUsersOldest(way: EventStreamReader.Way) async throws {
         try await withDemoAPI { demo in
             try Self.quick(demo.app)
+            try await way.prepare(demo.app)
             try await demo.browser.signIn("alex")
             var streams: [EventStreamReader] = []
             for _ in 0..<5 {
-                let stream = try await EventStreamReader.open(demo.app, demo.browser)
+                let stream = try await EventStreamReader.open(demo.app, demo.browser, through: way)
                 _ = try await stream.next("unread")
                 streams.append(stream)
             }
             let jordan = demo.browser.newWindow()
             try await jordan.signIn("jordan")
-            let other = try await EventStreamReader.open(demo.app, jordan)
+            let other = try await EventStreamReader.open(demo.app, jordan, through: way)
             _ = try await other.next("unread")
 
-            let sixth = try await EventStreamReader.open(demo.app, demo.browser)
+            let sixth = try await EventStreamReader.open(demo.app, demo.browser, through: way)
             _ = try await sixth.next("unread")
 
             #expect(try await streams[0].next("end").data == #"{"reason":"replaced"}"#)
@@ -140,23 +150,27 @@ import Vapor
         }
     }
 
-    @Test func onlyACookieSessionOpensAStream() async throws {
+    @Test(arguments: EventStreamReader.Way.allCases)
+    func onlyACookieSessionOpensAStream(way: EventStreamReader.Way) async throws {
         try await withDemoAPI { demo in
-            let anonymous = try await EventStreamReader.open(demo.app, demo.browser)
+            try await way.prepare(demo.app)
+            let anonymous = try await EventStreamReader.open(demo.app, demo.browser, through: way)
             #expect(anonymous.status == .unauthorized)
             // An API token is not a page's session: API clients poll /api/v1/unread-counts.
             let chen = try await demo.client("mchen")
-            let page = try await demo.browser.newWindow().raw(
-                .GET, "/events", body: nil, headers: ["Authorization": "Bearer \(chen.token!)"])
-            #expect(page.status == .unauthorized)
+            let token = try await EventStreamReader.open(
+                demo.app, demo.browser.newWindow(), through: way, headers: ["Authorization": "Bearer \(chen.token!)"])
+            #expect(token.status == .unauthorized)
         }
     }
 
-    @Test func heartbeatsKeepAnIdleStreamOpen() async throws {
+    @Test(arguments: EventStreamReader.Way.allCases)
+    func heartbeatsKeepAnIdleStreamOpen(way: EventStreamReader.Way) async throws {
         try await withDemoAPI { demo in
             try Self.quick(demo.app)
+            try await way.prepare(demo.app)
             try await demo.browser.signIn("alex")
-            let stream = try await EventStreamReader.open(demo.app, demo.browser)
+            let stream = try await EventStreamReader.open(demo.app, demo.browser, through: way)
             _ = try await stream.next("unread")
             try await Task.sleep(for: .milliseconds(2500))
             #expect(stream.text.contains(": heartbeat\n\n"))

@@ -1,6 +1,8 @@
 """Live updates in two signed-in browsers: Dr. Chen replies, and Alex's open pages show it within 2 s, with no reload.
 The second test runs the same with two `carebox serve` processes on one PostgreSQL database (CAREBOX_URL_2, started
-by scripts/browser-tests when DATABASE_URL is set), one browser on each."""
+by scripts/browser-tests when DATABASE_URL is set), one browser on each. The third has Alex's browser come in through
+haproxy (CAREBOX_URL_PROXIED), which sends /events to the lean listener of CAREBOX_EVENTS_ADDRESS, as a clinic's
+reverse proxy would."""
 import os
 import time
 import uuid
@@ -12,6 +14,7 @@ from conftest import BASE, Browser, _driver
 from test_help_page import choose_recipient, choose_type, wait_for, write_message
 
 SECOND = os.environ.get("CAREBOX_URL_2")
+PROXIED = os.environ.get("CAREBOX_URL_PROXIED")
 
 
 class BrowserOn(Browser):
@@ -118,3 +121,10 @@ def test_the_same_across_two_servers_on_one_postgresql(two_browsers):
     alex = BrowserOn(two_browsers[0], SECOND)
     chen = BrowserOn(two_browsers[1], BASE)
     run(alex, chen, "31-live-two-servers")
+
+
+@pytest.mark.skipif(not PROXIED, reason="needs haproxy in front of the server (CAREBOX_URL_PROXIED)")
+def test_the_same_through_a_reverse_proxy_and_the_lean_listener(two_browsers):
+    alex = BrowserOn(two_browsers[0], PROXIED)
+    chen = Browser(two_browsers[1])
+    run(alex, chen, "32-live-lean-listener")

@@ -20,7 +20,10 @@ public enum CareboxCommandLine {
         }
         let serves = ["serve", "demo"].contains(command)
         // Only a running server sends notifications; `migrate` or `audit verify` must not.
-        if !serves { config.notificationInterval = nil }
+        if !serves {
+            config.notificationInterval = nil
+            config.eventsAddress = nil
+        }
         if serves {
             report(
                 config.smtp.map { "Notification emails go through \($0.host):\($0.port) from \(config.mailFrom)." }

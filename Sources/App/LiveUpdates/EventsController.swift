@@ -18,6 +18,11 @@ struct EventsController: RouteCollection {
         var view: String?
     }
 
+    /// The stream a request opened, for `LiveStreamListener`, which writes it itself.
+    struct OpenedStream: StorageKey {
+        typealias Value = LiveStream
+    }
+
     @Sendable func events(request: Request) async throws -> Response {
         guard let user = request.auth.get(SignedInUser.self), let sessionID = user.sessionID,
             let token = request.cookies[SessionStore.cookieName]?.string, user.onlyOpenPath == nil
@@ -31,6 +36,8 @@ struct EventsController: RouteCollection {
             viewing: MessagesController.viewingCookie(of: request),
             conversationID: query.conversation.flatMap(UUID.init(uuidString:)), lastSeq: max(0, query.seq ?? 0),
             watchesInBasket: query.view == "in-basket", audience: LiveStream.Audience(context))
+
+        request.storage[OpenedStream.self] = stream
 
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "event-stream", parameters: ["charset": "utf-8"])

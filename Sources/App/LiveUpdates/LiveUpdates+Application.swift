@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Vapor
 
 extension Application {
@@ -23,6 +24,23 @@ extension Application {
             settings: settings, config: config, databases: databases, organizations: organizations, writes: writes,
             logger: logger, relay: relay)
         lifecycle.use(LiveUpdatesLifecycle())
+    }
+
+    private struct ListenerKey: StorageKey {
+        typealias Value = LiveStreamListener
+    }
+
+    /// The lean listener for streams, when `CAREBOX_EVENTS_ADDRESS` asks for one.
+    var liveStreamListener: LiveStreamListener? {
+        get { storage[ListenerKey.self] }
+        set { storage[ListenerKey.self] = newValue }
+    }
+
+    /// Adds the lean listener for streams; it starts listening when the application boots.
+    func useLiveStreamListener(at address: ListenAddress, headTimeout: TimeAmount = .seconds(30)) {
+        let listener = LiveStreamListener(address: address, headTimeout: headTimeout)
+        liveStreamListener = listener
+        lifecycle.use(listener)
     }
 
     /// Registers `/events` behind a session check that does not count as activity.

@@ -46,6 +46,9 @@ public struct AppConfig: Sendable {
     public var notificationInterval: Duration? = .seconds(1)
     /// Whether providers, staff and administrators must sign in with two-step verification (`CAREBOX_STAFF_TWO_FACTOR`).
     public var staffTwoFactor: StaffTwoFactor = .required
+    /// A second address serving only `GET /events`, leanly, for a reverse proxy to send streams to
+    /// (`CAREBOX_EVENTS_ADDRESS`); nil: streams are served on the main port only.
+    public var eventsAddress: ListenAddress? = nil
 
     public enum StaffTwoFactor: String, Sendable, CaseIterable {
         /// They set it up at their first sign-in, and nothing else is open to them until they have.
@@ -202,6 +205,14 @@ extension AppConfig {
             break
         }
 
+        var eventsAddress: ListenAddress?
+        if let text = env["CAREBOX_EVENTS_ADDRESS"], !text.isEmpty {
+            eventsAddress = ListenAddress(parsing: text)
+            if eventsAddress == nil {
+                problems.append("CAREBOX_EVENTS_ADDRESS must be HOST:PORT, such as 127.0.0.1:8081")
+            }
+        }
+
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         var config = AppConfig(
             storage: storage, publicURL: publicURL,
@@ -214,6 +225,7 @@ extension AppConfig {
         config.smtp = smtp
         config.mailFrom = mailFrom
         config.staffTwoFactor = staffTwoFactor ?? .required
+        config.eventsAddress = eventsAddress
         return config
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import Testing
 import Vapor
 
 @testable import App
@@ -29,15 +30,39 @@ final class EventStreamReader: Sendable {
         self.status = status
     }
 
+    /// The two ways in to `/events`: the main port, and the lean listener of `CAREBOX_EVENTS_ADDRESS`.
+    enum Way: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case mainPort
+        case listener
+
+        var testDescription: String { rawValue }
+
+        /// Sets up what the way needs: the listener on a free port, started as `serve` starts it.
+        func prepare(_ app: Application) async throws {
+            guard self == .listener else { return }
+            app.useLiveStreamListener(at: ListenAddress(host: "127.0.0.1", port: 0))
+            try await app.asyncBoot()
+        }
+
+        func port(of app: Application) -> Int {
+            switch self {
+            case .mainPort: app.http.server.shared.localAddress?.port ?? 0
+            case .listener: app.liveStreamListener?.boundPort ?? 0
+            }
+        }
+    }
+
     /// Opens `path` on `app`'s running server with the browser's cookies.
-    static func open(_ app: Application, _ browser: TestBrowser, _ path: String = "/events") async throws
-        -> EventStreamReader
-    {
-        let port = app.http.server.shared.localAddress?.port ?? 0
+    static func open(
+        _ app: Application, _ browser: TestBrowser, _ path: String = "/events", through way: Way = .mainPort,
+        headers: [String: String] = [:]
+    ) async throws -> EventStreamReader {
+        let port = way.port(of: app)
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.headers.add(name: "Accept", value: "text/event-stream")
         let cookies = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         let reader = EventStreamReader(status: response.status)
         let task = Task {
