@@ -17,8 +17,18 @@ import Vapor
             #expect(rules.problem(with: common, username: "alex")?.contains("too easy to guess") == true)
         }
         #expect(rules.problem(with: "Kepler.Holloway", username: "kepler.holloway") != nil)
-        // No composition rules: lower-case words alone are fine.
-        #expect(rules.problem(with: "purple kettle orbit", username: "alex") == nil)
+        // A common password, the username or the service's name with digits or symbols added; runs; repeats.
+        for guessable in [
+            "password1234", "Welcome2024!", "iloveyou1234", "letmein12345", "1234password", "alex12345678",
+            "Carebox2026!", "123456789012", "210987654321", "abcdefghijkl", "QWERTYUIOPAS", "aaaaaaaaaaaa",
+            "abcabcabcabc", "123123123123",
+        ] {
+            #expect(rules.problem(with: guessable, username: "alex")?.contains("too easy to guess") == true, "\(guessable)")
+        }
+        // No composition rules: lower-case words alone are fine, and so are words with a number.
+        for fine in ["purple kettle orbit", "purple kettle 42", "839201746592", "Holloway1988harbour"] {
+            #expect(rules.problem(with: fine, username: "alex") == nil, "\(fine)")
+        }
     }
 
     @Test func changingThePasswordSignsOutEverywhereElseAndRevokesAPITokens() async throws {
@@ -38,8 +48,9 @@ import Vapor
             let refused: [([String: String], String)] = [
                 (
                     ["current_password": "not-my-password", "new_password": new, "confirm_password": new],
-                    "Enter your current password."
+                    "That is not your current password."
                 ),
+                (["current_password": "", "new_password": new, "confirm_password": new], "Enter your current password."),
                 (
                     [
                         "current_password": DemoOrganization.password, "new_password": "qwerty123456",

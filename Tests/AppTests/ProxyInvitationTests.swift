@@ -88,6 +88,10 @@ struct ProxyInvitationTests {
                 "/sharing/proxies/\(grant.id!)/revoke", ["version": String(grant.version)])
             #expect(stopped.location == "/sharing?done=revoked")
             #expect(try await casey.get("/messages/\(open)").status == .notFound, "refused at Casey's next request")
+            // Today offers Casey nothing that leads nowhere, and says why.
+            let today = try await casey.get("/today").body
+            #expect(!today.contains("Start a New Message"))
+            #expect(today.contains("You do not have access to anyone's messages now."))
             #expect(!(try await alex.get("/sharing").body.contains("Casey Rivera")))
 
             let actions = try await AuditEvent.query(on: demo.app.db)

@@ -58,6 +58,9 @@ import Vapor
             #expect(begun.location == "/account/two-factor/set-up")
             let setUp = try await laptop.get("/account/two-factor/set-up")
             #expect(setUp.body.contains("src=\"data:image/svg+xml;base64,"))
+            // The app lists the account under the organisation's name, and a phone that holds the app can open it.
+            #expect(setUp.body.contains("the 6-digit code the app now shows for Riverbend Health."))
+            #expect(setUp.body.contains("<a href=\"otpauth://totp/Riverbend%20Health:alex?secret="))
             let secret = try #require(Self.secret(on: setUp.body))
 
             // The secret is kept encrypted, bound to its owner.
@@ -83,7 +86,9 @@ import Vapor
             let phone = api.browser.newWindow()
             #expect(try await phone.signIn("alex", next: "/messages").location == "/sign-in/code?next=/messages")
             #expect(try await phone.get("/messages").location?.hasPrefix("/sign-in") == true)
-            #expect(try await phone.get("/sign-in/code").body.contains("Enter Your Code"))
+            let codePage = try await phone.get("/sign-in/code").body
+            #expect(codePage.contains("Enter Your Code"))
+            #expect(codePage.contains("the 6-digit code it shows for Riverbend Health."))
             // The code used to set it up is spent.
             let replay = try await phone.post("/sign-in/code", ["code": code, "next": "/messages"])
             #expect(replay.status == .unprocessableEntity)

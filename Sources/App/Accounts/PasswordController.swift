@@ -26,8 +26,14 @@ struct PasswordController: RouteCollection {
         var path: String { self == .temporary ? PasswordController.choosePath : PasswordController.changePath }
         var title: String { self == .temporary ? "Choose a New Password" : "Change Password" }
         var currentLabel: String { self == .temporary ? "Temporary password" : "Current password" }
-        var currentMissing: String {
-            self == .temporary ? "Enter the temporary password you were given." : "Enter your current password."
+        /// An empty field, or a password that is not the one asked for.
+        func currentWrong(empty: Bool) -> String {
+            switch (self, empty) {
+            case (.temporary, true): "Enter the temporary password you were given."
+            case (.temporary, false): "That is not the temporary password you were given."
+            case (.change, true): "Enter your current password."
+            case (.change, false): "That is not your current password."
+            }
         }
         var sameAsCurrent: String {
             "Choose a password different from the \(self == .temporary ? "temporary" : "current") one."
@@ -75,7 +81,7 @@ struct PasswordController: RouteCollection {
         }
         let currentIsRight = try await SignInService.isCurrentPassword(
             current, of: stored, auditAction: kind.auditAction, request)
-        if !currentIsRight { errors["current_password"] = kind.currentMissing }
+        if !currentIsRight { errors["current_password"] = kind.currentWrong(empty: current.isEmpty) }
         if let problem = request.application.passwordRules.problem(with: new, username: username) {
             errors["new_password"] = problem
         } else if new == current {

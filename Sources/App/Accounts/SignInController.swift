@@ -65,9 +65,11 @@ struct SignInController: RouteCollection {
                 try await SessionStore(request: request).end(token: previous)
             }
             let response: Response
-            if awaitingCode, let unsent {
+            if awaitingCode, let unsent,
+                case .awaitingCode(let user) = try await SessionStore(request: request).resume(token: token)
+            {
                 // The message typed before the session ended goes on through the code's form.
-                response = try await SecondStepController.render(request, next: next, unsent: unsent)
+                response = try await SecondStepController.render(request, for: user, next: next, unsent: unsent)
             } else {
                 var target = next ?? landing.rawValue
                 if let unsent, case .signedIn(let user) = try await SessionStore(request: request).resume(token: token)

@@ -22,7 +22,9 @@ struct HomeController: RouteCollection {
             let patients = reading.context.actor.patientsActedFor
             page.latest = try await reading.list(.inbox, patient: patient, cursor: nil, limit: Self.latestShown).items
                 .map { InboxRowModel($0, actingFor: patients, viewing: viewing != nil, in: zone) }
-            page.newMessage = Self.newMessageLinks(viewing, me: user.id)
+            // A proxy whose every grant has ended has no one to write for: no dead link, a word instead.
+            page.noOneToActFor = patients.isEmpty
+            if !page.noOneToActFor { page.newMessage = Self.newMessageLinks(viewing, me: user.id) }
         }
         return try await request.view.render("today", page)
     }
@@ -52,6 +54,8 @@ struct TodayPage: Encodable {
     var latest: [InboxRowModel] = []
     /// The "Start a New Message" links.
     var newMessage: [Link] = []
+    /// A proxy with no grant in force: nobody's messages to read or write.
+    var noOneToActFor = false
 
     struct Link: Encodable {
         let href: String

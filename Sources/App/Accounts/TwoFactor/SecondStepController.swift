@@ -29,6 +29,8 @@ struct SecondStepController: RouteCollection {
 
     struct Page: Encodable {
         let layout: LayoutModel
+        /// The name the authenticator app lists the account under: the organisation's, as the QR code gave it.
+        let issuer: String
         let next: String?
         let error: String?
         /// A message typed before the session ended, carried through to become a draft once signed in.
@@ -37,17 +39,18 @@ struct SecondStepController: RouteCollection {
 
     @Sendable func show(request: Request) async throws -> Response {
         let next = ReturnPath(try? request.query.get(String.self, at: "next"))?.path
-        guard try await waiting(request) != nil else { return request.redirect(to: next ?? "/sign-in") }
-        return try await Self.render(request, next: next)
+        guard let (user, _) = try await Self.waiting(request) else { return request.redirect(to: next ?? "/sign-in") }
+        return try await Self.render(request, for: user, next: next)
     }
 
     /// The page, answered straight to the password's form when that carried a message typed before a session ended.
     static func render(
-        _ request: Request, next: String?, error: String? = nil, unsent: UnsentMessage? = nil,
+        _ request: Request, for user: SignedInUser, next: String?, error: String? = nil, unsent: UnsentMessage? = nil,
         status: HTTPStatus = .ok
     ) async throws -> Response {
+        let issuer = try await TwoFactorController.issuer(for: user, request)
         let page = Page(
-            layout: LayoutModel(request: request, title: "Enter Your Code"), next: next, error: error,
+            layout: LayoutModel(request: request, title: "Enter Your Code"), issuer: issuer, next: next, error: error,
             unsent: unsent?.hiddenFields ?? [])
         return try await request.view.render("sign-in-code", page).encodeResponse(status: status, for: request)
     }
@@ -56,20 +59,20 @@ struct SecondStepController: RouteCollection {
         let form = try request.content.decode(Form.self)
         let next = ReturnPath(form.next)?.path
         let unsent = UnsentMessage(carried: request)
-        guard let (user, token) = try await waiting(request),
+        guard let (user, token) = try await Self.waiting(request),
             let account = try await User.find(user.id, on: request.db), let username = account.username
         else { return request.redirect(to: "/sign-in?ended=1") }
 
         if let wait = try await SignInService.wait(username, request) {
             return wait.marking(
                 try await Self.render(
-                    request, next: next, error: wait.sentence("Too many wrong codes."), unsent: unsent,
+                    request, for: user, next: next, error: wait.sentence("Too many wrong codes."), unsent: unsent,
                     status: .tooManyRequests))
         }
         let entry = (form.code ?? "").trimmingCharacters(in: .whitespaces)
         guard !entry.isEmpty else {
             return try await Self.render(
-                request, next: next, error: "Enter the code from your authenticator app.", unsent: unsent,
+                request, for: user, next: next, error: "Enter the code from your authenticator app.", unsent: unsent,
                 status: .unprocessableEntity)
         }
 
@@ -98,7 +101,7 @@ struct SecondStepController: RouteCollection {
                 account, auditAction: "session.second_factor",
                 attempt: SignInAttempt(username: username, address: address, succeeded: false, at: now), request)
             return try await Self.render(
-                request, next: next,
+                request, for: user, next: next,
                 error: "That code did not work. Enter the newest code your authenticator app shows, or a recovery "
                     + "code you have not used.",
                 unsent: unsent, status: .unprocessableEntity)
@@ -115,7 +118,7 @@ struct SecondStepController: RouteCollection {
     }
 
     /// The person whose password was right and whose code is still to come, with their session's token.
-    private func waiting(_ request: Request) async throws -> (SignedInUser, String)? {
+    static func waiting(_ request: Request) async throws -> (SignedInUser, String)? {
         guard let token = request.cookies[SessionStore.cookieName]?.string, !token.isEmpty,
             case .awaitingCode(let user) = try await SessionStore(request: request).resume(token: token)
         else { return nil }

@@ -37,6 +37,10 @@ struct TwoFactorController: RouteCollection {
 
         let layout: LayoutModel
         let mode: Mode
+        /// The name the authenticator app lists the account under: the organisation's.
+        let issuer: String
+        /// The `otpauth://` address the QR code draws, as a link for a phone that holds the app itself.
+        let provisioningLink: String?
         /// Required of them: no Turn Off, and before it is set up, nothing else is open.
         let required: Bool
         let since: String?
@@ -170,7 +174,10 @@ struct TwoFactorController: RouteCollection {
         }
         guard try await SignInService.isCurrentPassword(password, of: account, auditAction: auditAction, request) else {
             return try await render(
-                request, .on, status: status, errors: ["password": "Enter your current password."],
+                request, .on, status: status,
+                errors: [
+                    "password": PasswordController.Kind.change.currentWrong(empty: password.isEmpty)
+                ],
                 httpStatus: .unprocessableEntity)
         }
         return nil
@@ -183,35 +190,41 @@ struct TwoFactorController: RouteCollection {
             let secret = try await TwoFactor.unconfirmedSecret(
                 of: user.id, sealer: request.application.secretSealer, on: request.db.sql())
         else { return request.redirect(to: Self.path, redirectType: .normal) }
-        let organization = try await request.application.organizations.entry(
-            for: user.organizationID, at: request.now, on: request.db)
         let account = try await User.find(user.id, on: request.db)?.username ?? ""
         let uri = TOTP.provisioningURI(
-            secret: secret, account: account, issuer: organization?.settings.name ?? "Carebox")
+            secret: secret, account: account, issuer: try await Self.issuer(for: user, request))
         return try await render(
-            request, .settingUp, qrCode: QRCodeImage.dataURL(uri), secret: Base32.grouped(Base32.encode(secret)),
-            errors: errors, httpStatus: status)
+            request, .settingUp, qrCode: QRCodeImage.dataURL(uri), provisioningLink: uri,
+            secret: Base32.grouped(Base32.encode(secret)), errors: errors, httpStatus: status)
     }
 
     private func render(
         _ request: Request, _ mode: Page.Mode, status: TwoFactor.Status? = nil, qrCode: String? = nil,
-        secret: String? = nil, recoveryCodes: [String] = [], notice: String? = nil, errors: [String: String] = [:],
+        provisioningLink: String? = nil, secret: String? = nil, recoveryCodes: [String] = [], notice: String? = nil, errors: [String: String] = [:],
         httpStatus: HTTPStatus = .ok
     ) async throws -> Response {
         let user = try request.signedInUser
-        let calendar = try await request.application.organizations.entry(
-            for: user.organizationID, at: request.now, on: request.db)?.calendar
+        let organization = try await request.application.organizations.entry(
+            for: user.organizationID, at: request.now, on: request.db)
+        let calendar = organization?.calendar
         // Until it is set up, a person it is required of has no header links to pages they cannot open yet.
         let layout =
             user.mustSetUpSecondFactor && mode != .recoveryCodes
             ? LayoutModel(request: request, title: "Two-Step Verification")
             : try await LayoutModel.make(request, title: "Two-Step Verification")
         let page = Page(
-            layout: layout, mode: mode, required: TwoFactor.isRequired(for: user.roles, request.config.staffTwoFactor),
+            layout: layout, mode: mode, issuer: organization?.settings.name ?? "Carebox",
+            provisioningLink: provisioningLink, required: TwoFactor.isRequired(for: user.roles, request.config.staffTwoFactor),
             since: status.map { calendar?.day(of: $0.since).spelledOut ?? String($0.since.description.prefix(10)) },
             recoveryCodesLeft: status?.recoveryCodesLeft, qrCode: qrCode, secret: secret, recoveryCodes: recoveryCodes,
             continuePath: user.landingPage.rawValue, notice: notice, errors: errors)
         return try await request.view.render("two-factor", page).encodeResponse(status: httpStatus, for: request)
+    }
+
+    /// The name an authenticator app lists the account under: the organisation's.
+    static func issuer(for user: SignedInUser, _ request: Request) async throws -> String {
+        try await request.application.organizations.entry(for: user.organizationID, at: request.now, on: request.db)?
+            .settings.name ?? "Carebox"
     }
 
     private func auditContext(_ request: Request, _ user: SignedInUser) -> AuditContext {
