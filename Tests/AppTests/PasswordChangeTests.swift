@@ -23,7 +23,8 @@ import Vapor
             "Carebox2026!", "123456789012", "210987654321", "abcdefghijkl", "QWERTYUIOPAS", "aaaaaaaaaaaa",
             "abcabcabcabc", "123123123123",
         ] {
-            #expect(rules.problem(with: guessable, username: "alex")?.contains("too easy to guess") == true, "\(guessable)")
+            #expect(
+                rules.problem(with: guessable, username: "alex")?.contains("too easy to guess") == true, "\(guessable)")
         }
         // No composition rules: lower-case words alone are fine, and so are words with a number.
         for fine in ["purple kettle orbit", "purple kettle 42", "839201746592", "Holloway1988harbour"] {
@@ -50,7 +51,10 @@ import Vapor
                     ["current_password": "not-my-password", "new_password": new, "confirm_password": new],
                     "That is not your current password."
                 ),
-                (["current_password": "", "new_password": new, "confirm_password": new], "Enter your current password."),
+                (
+                    ["current_password": "", "new_password": new, "confirm_password": new],
+                    "Enter your current password."
+                ),
                 (
                     [
                         "current_password": DemoOrganization.password, "new_password": "qwerty123456",

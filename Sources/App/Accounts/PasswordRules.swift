@@ -37,7 +37,8 @@ struct PasswordRules: Sendable {
 
     /// Keyboard rows and alphabets that people type in order, forwards or backwards.
     private static let runs = [
-        "abcdefghijklmnopqrstuvwxyz", "01234567890123456789012345", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn",
+        "abcdefghijklmnopqrstuvwxyz", "01234567890123456789012345", "qwertyuiopasdfghjklzxcvbnm",
+        "1qaz2wsx3edc4rfv5tgb6yhn",
     ]
 
     private func isGuessable(_ folded: String, username: String) -> Bool {
@@ -56,8 +57,9 @@ struct PasswordRules: Sendable {
         let characters = Array(text)
         for length in 1...max(1, characters.count / 3) where characters.count % length == 0 {
             let piece = characters[0..<length]
-            if stride(from: length, to: characters.count, by: length).allSatisfy({ characters[$0..<$0 + length] == piece })
-            {
+            if stride(from: length, to: characters.count, by: length).allSatisfy({
+                characters[$0..<$0 + length] == piece
+            }) {
                 return true
             }
         }

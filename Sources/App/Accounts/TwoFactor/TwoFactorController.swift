@@ -200,7 +200,8 @@ struct TwoFactorController: RouteCollection {
 
     private func render(
         _ request: Request, _ mode: Page.Mode, status: TwoFactor.Status? = nil, qrCode: String? = nil,
-        provisioningLink: String? = nil, secret: String? = nil, recoveryCodes: [String] = [], notice: String? = nil, errors: [String: String] = [:],
+        provisioningLink: String? = nil, secret: String? = nil, recoveryCodes: [String] = [], notice: String? = nil,
+        errors: [String: String] = [:],
         httpStatus: HTTPStatus = .ok
     ) async throws -> Response {
         let user = try request.signedInUser
@@ -214,7 +215,8 @@ struct TwoFactorController: RouteCollection {
             : try await LayoutModel.make(request, title: "Two-Step Verification")
         let page = Page(
             layout: layout, mode: mode, issuer: organization?.settings.name ?? "Carebox",
-            provisioningLink: provisioningLink, required: TwoFactor.isRequired(for: user.roles, request.config.staffTwoFactor),
+            provisioningLink: provisioningLink,
+            required: TwoFactor.isRequired(for: user.roles, request.config.staffTwoFactor),
             since: status.map { calendar?.day(of: $0.since).spelledOut ?? String($0.since.description.prefix(10)) },
             recoveryCodesLeft: status?.recoveryCodesLeft, qrCode: qrCode, secret: secret, recoveryCodes: recoveryCodes,
             continuePath: user.landingPage.rawValue, notice: notice, errors: errors)
