@@ -47,10 +47,17 @@ import Vapor
     @Test func aFormWithProblemsIsShownAgainWithEachBesideItsField() async throws {
         try await withAdmin { api, admin in
             let page = try await admin.post(
-                "/administration/people", ["name": "", "role_patient": "on", "username": "alex", "birth_date": "soon"])
+                "/administration/people",
+                [
+                    "name": "", "role_patient": "on", "username": "alex", "birth_date": "soon", "email": "nope",
+                    "record_number": "rb-100234",
+                ])
             #expect(page.status == .unprocessableEntity)
             #expect(page.body.contains("id=\"name-error\""))
             #expect(page.body.contains("id=\"birth_date-error\""))
+            #expect(page.body.contains("id=\"email-error\""))
+            #expect(page.body.contains("Another person here has that record number."))
+            #expect(page.body.contains("aria-describedby=\"record_number-hint record_number-error\""))
             #expect(page.body.contains("That username is taken"))
             #expect(page.body.contains("role=\"alert\""))
             #expect(try await User.query(on: api.app.db).count() == 9)

@@ -87,12 +87,76 @@ import Vapor
                 (["name": "Bad Name", "roles": ["staff"], "username": "has space"], "username"),
                 (["name": "Spaced", "roles": ["staff"], "username": " spaced"], "username"),
                 (["name": String(repeating: "é", count: 101), "roles": ["staff"], "username": "long"], "name"),
+                (["name": "No Mail", "roles": ["staff"], "username": "nomail", "email": "not an address"], "email"),
+                (
+                    ["name": "Spaced Mail", "roles": ["staff"], "username": "spmail", "email": " a@example.org"],
+                    "email"
+                ),
+                (
+                    ["name": "Nurse", "roles": ["staff"], "username": "nurse.mrn", "recordNumber": "RB-1"],
+                    "recordNumber"
+                ),
+                (
+                    ["name": "Odd", "roles": ["patient"], "birthDate": "1990-01-01", "recordNumber": "RB 1"],
+                    "recordNumber"
+                ),
+                (
+                    [
+                        "name": "Long", "roles": ["patient"], "birthDate": "1990-01-01",
+                        "recordNumber": "RB-123456789012345678",
+                    ],
+                    "recordNumber"
+                ),
             ]
             for (json, field) in cases {
                 let reply = try await admin.send(.POST, "/admin/people", json: json)
                 #expect(reply.status == .unprocessableEntity, "\(json)")
                 #expect(reply.json["field"] as? String == field, "\(json)")
             }
+        }
+    }
+
+    /// The record number and email are the administrator's to set: the care team sees the number, and an emailed
+    /// activation code needs the address.
+    @Test func aPatientsRecordNumberIsUniqueHereAndTheirEmailIsSetOrCleared() async throws {
+        try await withDemoAPI { api in
+            let admin = try await api.client("admin")
+            let created = try await admin.send(
+                .POST, "/admin/people",
+                json: [
+                    "name": "Riley Quinn", "roles": ["patient"], "birthDate": "1990-05-06", "recordNumber": "rb-200300",
+                    "email": "riley@example.org",
+                ])
+            #expect(created.status == .created)
+            let riley: AdminPersonResponse = try created.decode()
+            #expect(riley.recordNumber == "RB-200300")
+            #expect(riley.email == "riley@example.org")
+            // Alex has RB-100234 in the demo.
+            let taken = try await admin.send(
+                .PATCH, "/admin/people/\(riley.id)", json: ["recordNumber": "RB-100234"], headers: ["If-Match": "1"])
+            #expect(taken.status == .unprocessableEntity)
+            #expect(taken.json["field"] as? String == "recordNumber")
+            let cleared = try await admin.send(
+                .PATCH, "/admin/people/\(riley.id)", json: ["recordNumber": "", "email": ""], headers: ["If-Match": "1"]
+            )
+            #expect(cleared.status == .ok)
+            let now: AdminPersonResponse = try cleared.decode()
+            #expect(now.recordNumber == nil)
+            #expect(now.email == nil)
+            // Another organisation may use the same number.
+            let other = try await Self.secondOrganization(api)
+            let elsewhere = try await other.send(
+                .POST, "/admin/people",
+                json: [
+                    "name": "Pat Other", "roles": ["patient"], "birthDate": "1970-01-01", "recordNumber": "RB-100234",
+                ])
+            #expect(elsewhere.status == .created)
+            // The audit log says that they changed, never what they are.
+            let event = try #require(try await Self.latestAudit("admin.person.update", api.app))
+            let change = try #require(AuditChange(json: event.detail))
+            #expect(change.before?["recordNumber"] == "set")
+            #expect(change.before?["email"] == "set")
+            for secret in ["200300", "riley@"] { #expect(!(event.detail ?? "").contains(secret), "\(secret)") }
         }
     }
 

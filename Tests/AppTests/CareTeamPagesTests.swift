@@ -58,6 +58,7 @@ import Testing
             #expect(!page.body.contains("Next in queue"))
             // The patient once, with age and date of birth.
             #expect(page.body.contains("<strong>Alex Rivera</strong>, 38 years old, born April 12, 1988"))
+            #expect(page.body.contains("record number <span class=\"record-number\">RB-100234</span>"))
             #expect(!page.body.contains("<dt>Patient</dt>"))
 
             let unchosen = try await nina.post(

@@ -42,9 +42,11 @@ import Vapor
             let api: ConversationResponse = try await demo.client("ntorres").get("/conversations/\(id)").decode()
             #expect(api.expectedReplyNotice == nil)
             #expect(api.conversation.patientBirthDate == "1988-04-12")
+            #expect(api.conversation.patientRecordNumber == "RB-100234")
             let alexSees: ConversationResponse = try await demo.client("alex").get("/conversations/\(id)").decode()
             #expect(alexSees.expectedReplyNotice == "You can expect a reply by Tuesday, December 1, 2026.")
             #expect(alexSees.conversation.patientBirthDate == nil)
+            #expect(alexSees.conversation.patientRecordNumber == nil)
         }
     }
 

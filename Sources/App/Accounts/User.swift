@@ -18,6 +18,8 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "specialty") var specialty: String?
     /// `YYYY-MM-DD`; patients only.
     @OptionalField(key: "birth_date") var birthDate: String?
+    /// The organisation's number for the patient's record (MRN); unique within the organisation.
+    @OptionalField(key: "record_number") var recordNumber: String?
     /// Set while the account is deactivated: no sign-in, no API token.
     @OptionalField(key: "deactivated_at") var deactivatedAt: Date?
     /// Set with a temporary password: the next sign-in must choose a new one.
@@ -39,7 +41,8 @@ final class User: Model, @unchecked Sendable {
     var properties: [any AnyProperty] {
         [
             $id, $organization, $username, $passwordHash, $name, $title, $credentials, $specialty, $birthDate,
-            $deactivatedAt, $email, $messageNotices, $careTeamSummary, $mustChangePassword, $version, $createdAt,
+            $recordNumber, $deactivatedAt, $email, $messageNotices, $careTeamSummary, $mustChangePassword, $version,
+            $createdAt,
             $roleGrants,
         ]
     }

@@ -44,7 +44,7 @@ enum DemoOrganization {
 
         func person(
             _ username: String?, _ name: String, roles: [Role], title: String? = nil, credentials: String? = nil,
-            specialty: String? = nil, born: String? = nil
+            specialty: String? = nil, born: String? = nil, record: String? = nil
         ) async throws -> User.IDValue {
             let user = User(
                 organizationID: org, username: username, passwordHash: username == nil ? nil : passwordHash, name: name,
@@ -52,15 +52,17 @@ enum DemoOrganization {
             // Addresses at example.org, which no mail server delivers to; care-team members take the daily summary.
             user.email = username.map { "\($0)@example.org" }
             user.careTeamSummary = roles.contains(where: \.isCareTeam)
+            user.recordNumber = record
             try await user.create(on: db)
             let id = try user.requireID()
             for role in roles { try await UserRole(userID: id, role: role).create(on: db) }
             return id
         }
 
-        let alex = try await person("alex", "Alex Rivera", roles: [.patient], born: "1988-04-12")
-        let jordan = try await person("jordan", "Jordan Rivera", roles: [.patient, .proxy], born: "1986-09-30")
-        let sam = try await person(nil, "Sam Rivera", roles: [.patient], born: "2016-02-03")
+        let alex = try await person("alex", "Alex Rivera", roles: [.patient], born: "1988-04-12", record: "RB-100234")
+        let jordan = try await person(
+            "jordan", "Jordan Rivera", roles: [.patient, .proxy], born: "1986-09-30", record: "RB-100187")
+        let sam = try await person(nil, "Sam Rivera", roles: [.patient], born: "2016-02-03", record: "RB-104552")
         let chen = try await person(
             "mchen", "Maya Chen", roles: [.provider], title: "Dr.", specialty: "Family Medicine")
         let haddad = try await person(

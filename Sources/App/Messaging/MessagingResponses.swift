@@ -62,6 +62,8 @@ struct ConversationSummaryResponse: Content {
     let overdue: Bool
     /// For the care team only: the patient's date of birth.
     let patientBirthDate: String?
+    /// For the care team only: the organisation's number for the patient's record (MRN), when it has one.
+    let patientRecordNumber: String?
     /// The latest message, for the list's one-line preview and "who wrote last".
     let lastMessage: LastMessageResponse?
     /// A message of the conversation carries an attachment: the list's paperclip.

@@ -40,5 +40,6 @@ enum CareboxMigrations {
         AddTwoFactor(),
         CreateSignIns(),
         AddConversationSearch(),
+        AddRecordNumberToUsers(),
     ]
 }

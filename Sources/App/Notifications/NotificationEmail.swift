@@ -45,7 +45,7 @@ struct NotificationEmail: Equatable {
         NotificationEmail(
             subject: "\(organization.name): your password was changed",
             body: """
-                The password of your \(organization.name) patient portal account was just changed, and every other \
+                The password of your \(organization.name) portal account was just changed, and every other \
                 place the account was signed in was signed out.
 
                 If you changed it, there is nothing more to do. If you did not, contact \(organization.name) at once: \
@@ -66,7 +66,7 @@ struct NotificationEmail: Equatable {
         NotificationEmail(
             subject: "\(organization.name): a sign-in from a new device",
             body: """
-                Your \(organization.name) patient portal account was just signed in to from a device or browser it \
+                Your \(organization.name) portal account was just signed in to from a device or browser it \
                 had not been used from before.
 
                 If it was you, there is nothing more to do. If it was not, change your password now, and see your \
@@ -87,7 +87,7 @@ struct NotificationEmail: Equatable {
         NotificationEmail(
             subject: "\(organization.name): reset your password",
             body: """
-                Someone asked to reset the password of the \(organization.name) patient portal account with the \
+                Someone asked to reset the password of the \(organization.name) portal account with the \
                 username \(username).
 
                 To choose a new password, open this link within 30 minutes. It works once:

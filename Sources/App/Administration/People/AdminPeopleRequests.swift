@@ -9,6 +9,8 @@ struct AdminCreatePersonRequest: Content {
     var credentials: String?
     var specialty: String?
     var birthDate: String?
+    var recordNumber: String?
+    var email: String?
     var username: String?
 }
 
@@ -20,6 +22,8 @@ struct AdminUpdatePersonRequest: Content {
     var credentials: String?
     var specialty: String?
     var birthDate: String?
+    var recordNumber: String?
+    var email: String?
     var username: String?
 }
 

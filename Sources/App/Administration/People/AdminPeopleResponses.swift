@@ -12,6 +12,10 @@ struct AdminPersonResponse: Content, Equatable {
     let credentials: String?
     let specialty: String?
     let birthDate: String?
+    /// The organisation's number for a patient's record (MRN).
+    let recordNumber: String?
+    /// Where the person's emails go; they may change it themselves on their Notifications page.
+    let email: String?
     let username: String?
     /// In the order of `Role.allCases`.
     let roles: [String]
@@ -27,6 +31,8 @@ struct AdminPersonResponse: Content, Equatable {
         credentials = user.credentials
         specialty = user.specialty
         birthDate = user.birthDate
+        recordNumber = user.recordNumber
+        email = user.email
         username = user.username
         self.roles = Role.allCases.filter(roles.contains).map(\.rawValue)
         active = user.deactivatedAt == nil

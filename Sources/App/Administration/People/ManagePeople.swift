@@ -41,13 +41,19 @@ struct ManagePeople {
 
     // MARK: Changing
 
-    /// Every problem with `fields`, the username's uniqueness included, for a form to show beside each field.
+    /// Every problem with `fields`, the username's and record number's uniqueness included, for a form to show beside
+    /// each field.
     func problems(with fields: PersonFields, person: UUID?) async throws -> [String: String] {
         var problems = fields.problems(today: today)
         if problems["username"] == nil, let username = fields.username,
             try await queries.usernameTaken(username, except: person)
         {
             problems["username"] = NewCredentials.usernameTaken
+        }
+        if problems["recordNumber"] == nil, let number = fields.recordNumber,
+            try await queries.recordNumberTaken(number, except: person)
+        {
+            problems["recordNumber"] = PersonFields.recordNumberTaken
         }
         return problems
     }
@@ -63,11 +69,13 @@ struct ManagePeople {
         try await check(fields, person: nil)
         let (actor, organizationID) = (actor, actor.organizationID)
         let id = UUID()
-        try await Self.refusingTakenUsername {
+        try await refusingTaken(fields, person: nil) {
             try await writes.transaction(on: db) { db in
                 let user = User(
                     organizationID: organizationID, username: fields.username, name: fields.name, title: fields.title,
                     credentials: fields.credentials, specialty: fields.specialty, birthDate: fields.birthDate)
+                user.recordNumber = fields.recordNumber
+                user.email = fields.email
                 user.id = id
                 try await user.create(on: db)
                 try await PeopleQueries(db: db, organizationID: organizationID).replaceRoles(of: id, with: fields.roles)
@@ -88,7 +96,8 @@ struct ManagePeople {
         change(&draft)
         let new = PersonFields(
             name: draft.name, title: draft.title, credentials: draft.credentials, specialty: draft.specialty,
-            birthDate: draft.birthDate, username: draft.username, roles: draft.roles)
+            birthDate: draft.birthDate, recordNumber: draft.recordNumber, email: draft.email, username: draft.username,
+            roles: draft.roles)
         guard user.version == version else { throw AdministrationError.versionConflict }
         if id == actor.userID && !new.roles.contains(.admin) {
             throw AdministrationError.invalid("roles", "You cannot remove your own administrator role.")
@@ -96,7 +105,7 @@ struct ManagePeople {
         try await check(new, person: id)
         let (actor, organizationID) = (actor, actor.organizationID)
         let audit = Self.change(from: old, to: new)
-        try await Self.refusingTakenUsername {
+        try await refusingTaken(new, person: id) {
             try await writes.transaction(on: db) { db in
                 let queries = PeopleQueries(db: db, organizationID: organizationID)
                 guard try await queries.update(id, version: version, to: new) else {
@@ -109,12 +118,18 @@ struct ManagePeople {
         return try await person(id)
     }
 
-    /// A username taken by someone else between the check and the write breaks the unique index: refused like any
-    /// taken username, not a 500.
-    private static func refusingTakenUsername(_ write: () async throws -> Void) async throws {
+    /// A username or record number taken by someone else between the check and the write breaks a unique index:
+    /// refused like any taken one, not a 500.
+    private func refusingTaken(
+        _ fields: PersonFields, person: UUID?, _ write: () async throws -> Void
+    ) async throws {
         do {
             try await write()
         } catch let error as any DatabaseError where error.isConstraintFailure {
+            let problems = try await problems(with: fields, person: person)
+            if problems["recordNumber"] != nil {
+                throw AdministrationError.invalid("recordNumber", PersonFields.recordNumberTaken)
+            }
             throw AdministrationError.invalid("username", NewCredentials.usernameTaken)
         }
     }
@@ -132,9 +147,12 @@ struct ManagePeople {
             before["name"] = "earlier value"
             after["name"] = "changed"
         }
-        if let was = old.birthDate, let now = new.birthDate, was != now {
-            before["birthDate"] = "earlier value"
-            after["birthDate"] = "changed"
+        for (field, was, now) in [
+            ("birthDate", old.birthDate, new.birthDate), ("recordNumber", old.recordNumber, new.recordNumber),
+            ("email", old.email, new.email),
+        ] where was != nil && now != nil && was != now {
+            before[field] = "earlier value"
+            after[field] = "changed"
         }
         return AuditChange(before: before, after: after)
     }

@@ -37,10 +37,11 @@ struct PeopleAPIController: RouteCollection {
         let input = try request.content.decode(AdminCreatePersonRequest.self)
         try PersonFields.checkAsSent(
             name: input.name, title: input.title, credentials: input.credentials, specialty: input.specialty,
-            birthDate: input.birthDate, username: input.username)
+            birthDate: input.birthDate, recordNumber: input.recordNumber, email: input.email, username: input.username)
         let fields = PersonFields(
             name: input.name, title: input.title, credentials: input.credentials, specialty: input.specialty,
-            birthDate: input.birthDate, username: input.username, roles: try PersonFields.roles(input.roles))
+            birthDate: input.birthDate, recordNumber: input.recordNumber, email: input.email, username: input.username,
+            roles: try PersonFields.roles(input.roles))
         let person = try await people.create(fields)
         return try await person.withETag(person.version).encodeResponse(status: .created, for: request)
     }
@@ -56,7 +57,7 @@ struct PeopleAPIController: RouteCollection {
         let input = try request.content.decode(AdminUpdatePersonRequest.self)
         try PersonFields.checkAsSent(
             name: input.name, title: input.title, credentials: input.credentials, specialty: input.specialty,
-            birthDate: input.birthDate, username: input.username)
+            birthDate: input.birthDate, recordNumber: input.recordNumber, email: input.email, username: input.username)
         let roles = try input.roles.map(PersonFields.roles)
         let person = try await people.update(try request.adminID("personID"), version: version) { fields in
             if let name = input.name { fields.name = name }
@@ -64,6 +65,8 @@ struct PeopleAPIController: RouteCollection {
             if let credentials = input.credentials { fields.credentials = credentials }
             if let specialty = input.specialty { fields.specialty = specialty }
             if let birthDate = input.birthDate { fields.birthDate = birthDate }
+            if let recordNumber = input.recordNumber { fields.recordNumber = recordNumber }
+            if let email = input.email { fields.email = email }
             if let username = input.username { fields.username = username }
             if let roles { fields.roles = roles }
         }

@@ -31,6 +31,8 @@ struct PeopleController: RouteCollection {
         var credentials: String?
         var specialty: String?
         var birth_date: String?
+        var record_number: String?
+        var email: String?
         var username: String?
         var role_patient: String?
         var role_proxy: String?
@@ -53,7 +55,7 @@ struct PeopleController: RouteCollection {
         var fields: PersonFields {
             PersonFields(
                 name: name ?? "", title: title, credentials: credentials, specialty: specialty, birthDate: birth_date,
-                username: username, roles: roles)
+                recordNumber: record_number, email: email, username: username, roles: roles)
         }
     }
 
@@ -105,7 +107,8 @@ struct PeopleController: RouteCollection {
         let person = try await people.person(try request.adminID("personID"))
         var form = PersonForm(
             name: person.name, title: person.title, credentials: person.credentials, specialty: person.specialty,
-            birth_date: person.birthDate, username: person.username, version: person.version)
+            birth_date: person.birthDate, record_number: person.recordNumber, email: person.email,
+            username: person.username, version: person.version)
         let roles = Set(person.roles.compactMap(Role.init(rawValue:)))
         form.role_patient = roles.contains(.patient) ? "on" : nil
         form.role_proxy = roles.contains(.proxy) ? "on" : nil
@@ -148,10 +151,13 @@ struct PeopleController: RouteCollection {
             action: personID.map { "/administration/people/\($0)" } ?? "/administration/people",
             personID: personID, version: form.version, name: form.name ?? "", title: form.title ?? "",
             credentials: form.credentials ?? "", specialty: form.specialty ?? "", birthDate: form.birth_date ?? "",
-            username: form.username ?? "", roles: PeopleListPage.roleOptions(selected: form.roles, includeAny: false),
+            recordNumber: form.record_number ?? "", email: form.email ?? "", username: form.username ?? "",
+            roles: PeopleListPage.roleOptions(selected: form.roles, includeAny: false),
             errors: errors,
-            errorSummary: ["form", "name", "title", "credentials", "specialty", "birth_date", "username", "roles"]
-                .compactMap { errors[$0] },
+            errorSummary: [
+                "form", "name", "title", "credentials", "specialty", "birth_date", "record_number", "email", "username",
+                "roles",
+            ].compactMap { errors[$0] },
             cancel: personID.map { "/administration/people/\($0)" } ?? "/administration/people")
         return try await request.view.render("admin-person-form", page).encodeResponse(status: status, for: request)
     }

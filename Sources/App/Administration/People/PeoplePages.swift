@@ -66,15 +66,18 @@ struct PersonFormPage: Encodable {
     let credentials: String
     let specialty: String
     let birthDate: String
+    let recordNumber: String
+    let email: String
     let username: String
     let roles: [OptionModel]
     let errors: [String: String]
     let errorSummary: [String]
     let cancel: String
 
-    /// Pages name the API's `birthDate` `birth_date`.
+    /// Pages name the API's `birthDate` `birth_date`, and `recordNumber` `record_number`.
     static func formErrors(_ problems: [String: String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: problems.map { ($0.key == "birthDate" ? "birth_date" : $0.key, $0.value) })
+        let names = ["birthDate": "birth_date", "recordNumber": "record_number"]
+        return Dictionary(uniqueKeysWithValues: problems.map { (names[$0.key] ?? $0.key, $0.value) })
     }
 }
 

@@ -63,13 +63,21 @@ struct PeopleQueries {
         return try await query.first() != nil
     }
 
+    /// Whether someone else in the organisation has the record number.
+    func recordNumberTaken(_ number: String, except: UUID?) async throws -> Bool {
+        let query = User.query(on: db).filter(\.$organization.$id == organizationID).filter(\.$recordNumber == number)
+        if let except { query.filter(\.$id != except) }
+        return try await query.first() != nil
+    }
+
     /// Writes a person's fields if they are still at `version`, bumping it. False when someone changed them first.
     func update(_ id: UUID, version: Int, to fields: PersonFields) async throws -> Bool {
         try await !db.sql().raw(
             """
             UPDATE users SET name = \(bind: fields.name), title = \(bind: fields.title),
                 credentials = \(bind: fields.credentials), specialty = \(bind: fields.specialty),
-                birth_date = \(bind: fields.birthDate), username = \(bind: fields.username), version = version + 1
+                birth_date = \(bind: fields.birthDate), record_number = \(bind: fields.recordNumber),
+                email = \(bind: fields.email), username = \(bind: fields.username), version = version + 1
             WHERE id = \(bind: id) AND organization_id = \(bind: organizationID) AND version = \(bind: version)
             RETURNING id
             """

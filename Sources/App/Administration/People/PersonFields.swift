@@ -9,16 +9,25 @@ struct PersonFields: Sendable, Equatable {
     var credentials: String?
     var specialty: String?
     var birthDate: String?
+    /// The organisation's number for a patient's record (MRN).
+    var recordNumber: String?
+    /// Where the person's emails go: notifications, an emailed activation code.
+    var email: String?
     var username: String?
     var roles: Set<Role>
 
     /// The order fields are checked and reported in.
-    static let order = ["name", "title", "credentials", "specialty", "birthDate", "username", "roles"]
+    static let order = [
+        "name", "title", "credentials", "specialty", "birthDate", "recordNumber", "email", "username", "roles",
+    ]
+
+    static let recordNumberRule = "A record number is 1 to 20 letters, digits and hyphens."
+    static let recordNumberTaken = "Another person here has that record number."
 
     /// Trimmed, with empty optional values as nil and the username lower-cased.
     init(
-        name: String, title: String?, credentials: String?, specialty: String?, birthDate: String?, username: String?,
-        roles: Set<Role>
+        name: String, title: String?, credentials: String?, specialty: String?, birthDate: String?,
+        recordNumber: String?, email: String?, username: String?, roles: Set<Role>
     ) {
         func clean(_ value: String?) -> String? {
             guard let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
@@ -29,6 +38,8 @@ struct PersonFields: Sendable, Equatable {
         self.credentials = clean(credentials)
         self.specialty = clean(specialty)
         self.birthDate = clean(birthDate)
+        self.recordNumber = clean(recordNumber)?.uppercased()
+        self.email = clean(email)
         self.username = clean(username).map(User.normalize(username:))
         self.roles = roles
     }
@@ -36,7 +47,8 @@ struct PersonFields: Sendable, Equatable {
     init(_ user: User, roles: Set<Role>) {
         self.init(
             name: user.name, title: user.title, credentials: user.credentials, specialty: user.specialty,
-            birthDate: user.birthDate, username: user.username, roles: roles)
+            birthDate: user.birthDate, recordNumber: user.recordNumber, email: user.email, username: user.username,
+            roles: roles)
     }
 
     /// Roles as the API spells them; an unknown one is refused.
@@ -73,6 +85,16 @@ struct PersonFields: Sendable, Equatable {
         if roles.contains(.patient) && birthDate == nil && problems["birthDate"] == nil {
             problems["birthDate"] = "A patient needs a date of birth."
         }
+        if let recordNumber {
+            if !Self.isValid(recordNumber: recordNumber) {
+                problems["recordNumber"] = Self.recordNumberRule
+            } else if !roles.contains(.patient) {
+                problems["recordNumber"] = "Only a patient has a record number."
+            }
+        }
+        if let email, email.count > NotificationPreferences.maxEmailLength || (try? SMTPAddress(email)) == nil {
+            problems["email"] = "Enter an email address such as name@example.org, or leave it empty."
+        }
         if let username {
             if !Self.isValid(username: username) {
                 problems["username"] = Self.usernameRule
@@ -87,6 +109,12 @@ struct PersonFields: Sendable, Equatable {
     static let usernameRule =
         "A username is 2 to 64 characters: lower-case letters, digits, and . _ - or @, starting with a letter or digit."
 
+    /// Upper-case letters, digits and hyphens (the form's value is upper-cased first), 1 to 20 of them.
+    static func isValid(recordNumber: String) -> Bool {
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+        return (1...20).contains(recordNumber.count) && recordNumber.allSatisfy(allowed.contains)
+    }
+
     static func isValid(username: String) -> Bool {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
         guard (2...64).contains(username.count), username.allSatisfy(allowed.contains),
@@ -98,14 +126,17 @@ struct PersonFields: Sendable, Equatable {
     /// What the API refuses before any tidying: values longer than the document allows, and a username or date of
     /// birth with spaces around it (the pages trim what people type; an API client sends what it means).
     static func checkAsSent(
-        name: String?, title: String?, credentials: String?, specialty: String?, birthDate: String?, username: String?
+        name: String?, title: String?, credentials: String?, specialty: String?, birthDate: String?,
+        recordNumber: String?, email: String?, username: String?
     ) throws {
         for (field, value, limit) in [
             ("name", name, 100), ("title", title, 20), ("credentials", credentials, 40), ("specialty", specialty, 80),
         ] where (value?.unicodeScalars.count ?? 0) > limit {
             throw AdministrationError.invalid(field, "Use at most \(limit) characters.")
         }
-        for (field, value) in [("birthDate", birthDate), ("username", username)]
+        for (field, value) in [
+            ("birthDate", birthDate), ("recordNumber", recordNumber), ("email", email), ("username", username),
+        ]
         where value.map({ $0 != $0.trimmingCharacters(in: .whitespacesAndNewlines) }) == true {
             throw AdministrationError.invalid(field, "Remove the spaces around the \(field).")
         }
@@ -125,6 +156,8 @@ struct PersonFields: Sendable, Equatable {
         values["username"] = username ?? ""
         values["name"] = "set"
         if birthDate != nil { values["birthDate"] = "set" }
+        if recordNumber != nil { values["recordNumber"] = "set" }
+        if email != nil { values["email"] = "set" }
         for (field, value) in [("title", title), ("credentials", credentials), ("specialty", specialty)] {
             if let value { values[field] = value }
         }

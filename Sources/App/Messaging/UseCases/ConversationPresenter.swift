@@ -84,6 +84,7 @@ struct ConversationPresenter {
                 overdue: conversation.status == .open && conversation.awaitingCareTeam
                     && conversation.expectedReplyBy < today,
                 patientBirthDate: row.side == .careTeam ? users[row.patientID]?.birthDate : nil,
+                patientRecordNumber: row.side == .careTeam ? users[row.patientID]?.recordNumber : nil,
                 lastMessage: latest[row.id].map { message in
                     LastMessageResponse(
                         writer: writer(of: message, patient: row.patientID, people: people),

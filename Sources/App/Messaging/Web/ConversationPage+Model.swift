@@ -42,6 +42,7 @@ extension ConversationPage {
                 born: summary.patientBirthDate.flatMap(CalendarDate.init).map {
                     "\($0.years(until: context.today)) years old, born \($0.spelledOut)"
                 } ?? "date of birth not recorded",
+                recordNumber: summary.patientRecordNumber,
                 writtenByProxy: detail.messages.contains { $0.side == ConversationSide.proxy.rawValue },
                 status: summary.status == "closed" ? "Done" : "Open", assignee: summary.assignee?.name ?? "Unassigned",
                 dueBy: ConversationPresenter.longDate(summary.expectedReplyBy), overdue: summary.overdue,

@@ -210,6 +210,8 @@ struct CareTeamPanel: Encodable {
     let patientName: String
     /// "38 years old, born April 12, 1988".
     let born: String
+    /// The organisation's number for the patient's record, when it has one.
+    let recordNumber: String?
     let writtenByProxy: Bool
     let status: String
     let assignee: String
