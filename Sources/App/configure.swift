@@ -54,6 +54,7 @@ public func configure(_ app: Application, _ config: AppConfig) async throws {
     app.middleware.use(ErrorMiddleware.default(environment: .production))
     app.middleware.use(SecurityHeadersMiddleware(strictTransportSecurity: config.secureCookies))
     app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(ErrorTitleMiddleware())
     app.middleware.use(RequestLineMiddleware())
     app.middleware.use(RequestDeadlineMiddleware(deadline: .seconds(config.requestDeadlineSeconds)))
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))

@@ -69,7 +69,13 @@ struct ProxyInvitationTests {
             #expect(page.body.contains("as their caregiver"))
             let made = try await Self.makeAccount(casey, link: link)
             #expect(made.status == .seeOther)
-            #expect(made.location == "/today")
+            #expect(made.location == "/today?accepted=\(demo.user("alex").uuidString)")
+            let welcome = try await casey.get(try #require(made.location)).body
+            #expect(welcome.contains("You can now read and send messages for Alex Rivera (caregiver)."))
+            // The notice names only someone Casey now acts for, whatever id the address carries.
+            let sam = try #require(try await User.query(on: demo.app.db).filter(\.$name == "Sam Rivera").first()?.id)
+            let probing = try await casey.get("/today?accepted=\(sam.uuidString)").body
+            #expect(!probing.contains("You accepted") && !probing.contains("Sam"))
             #expect(try await casey.get("/messages/\(open)").status == .ok)
             #expect(try await casey.get("/messages/\(confidential)").status == .notFound)
             // A proxy for one patient only writes for them, and is told whose messages these are.
@@ -165,7 +171,7 @@ struct ProxyInvitationTests {
             #expect(try await nina.signIn("ntorres", next: link).location == link)
             #expect(try await nina.get(link).body.contains("Accept as Nina Torres"))
             let accepted = try await nina.post("/invitation/accept", ["token": Self.token(of: link)])
-            #expect(accepted.location == "/today")
+            #expect(accepted.location == "/today?accepted=\(demo.user("alex").uuidString)")
             let roles = try await UserRole.query(on: demo.app.db).filter(\.$user.$id == demo.user("ntorres"))
                 .all(\.$role)
             #expect(roles.contains(.proxy))

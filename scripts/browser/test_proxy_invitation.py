@@ -53,7 +53,8 @@ def test_alex_invites_casey_who_sees_his_messages_until_he_stops_sharing(browser
     fill(casey, "Password", "lantern harbour quiet")
     fill(casey, "Password again", "lantern harbour quiet")
     casey.submit("Make Account and Accept")
-    assert casey.driver.current_url.endswith("/today")
+    assert "/today" in casey.driver.current_url
+    assert "You accepted the invitation. You can now read and send messages for Alex Rivera" in casey.text()
     casey.go(shared)
     assert f"shared {suffix}" in casey.text()
     casey.go(private)

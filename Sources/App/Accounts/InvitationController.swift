@@ -41,7 +41,7 @@ struct InvitationController: RouteCollection {
         let username: String
         let minimumLength: Int
         let errors: [String: String]
-        let errorSummary: [String]
+        let errorSummary: [ErrorSummaryItem]
     }
 
     @Sendable func show(request: Request) async throws -> Response {
@@ -65,7 +65,7 @@ struct InvitationController: RouteCollection {
         }
         guard try await accept(invitation, by: user.id, organization: user.organizationID, request, created: false)
         else { return try await gone(request) }
-        return request.redirect(to: LandingPage.today.rawValue, redirectType: .normal)
+        return request.redirect(to: Self.acceptedPath(invitation), redirectType: .normal)
     }
 
     @Sendable func signUp(request: Request) async throws -> Response {
@@ -102,7 +102,7 @@ struct InvitationController: RouteCollection {
                 request, invitation, token: token, form: form,
                 errors: ["username": NewCredentials.usernameTaken], status: .unprocessableEntity)
         }
-        let response = request.redirect(to: LandingPage.today.rawValue, redirectType: .normal)
+        let response = request.redirect(to: Self.acceptedPath(invitation), redirectType: .normal)
         response.cookies[SessionStore.cookieName] = SessionStore.cookie(
             session, secure: request.config.secureCookies, policy: request.config.sessionPolicy)
         return response
@@ -153,6 +153,11 @@ struct InvitationController: RouteCollection {
 
     private struct InvitationGone: Error {}
 
+    /// Today, which says whose messages the new proxy can now see.
+    private static func acceptedPath(_ invitation: ProxyInvitations.Open) -> String {
+        "\(LandingPage.today.rawValue)?accepted=\(invitation.patientID.uuidString)"
+    }
+
     private static func audit(
         _ invitation: ProxyInvitations.Open, proxy: UUID, created: Bool, at now: Date, address: String,
         on db: any Database
@@ -201,7 +206,8 @@ struct InvitationController: RouteCollection {
             acceptAs: user.flatMap { refusal(for: $0, invitation) == nil ? $0.displayName : nil },
             cannotAccept: user.flatMap { refusal(for: $0, invitation) }, name: form?.name ?? "",
             username: form?.username ?? "", minimumLength: PasswordRules.minimumLength, errors: errors,
-            errorSummary: ["form", "name", "username", "new_password", "confirm_password"].compactMap { errors[$0] })
+            errorSummary: ErrorSummaryItem.list(
+                errors, order: ["form", "name", "username", "new_password", "confirm_password"]))
         return try await request.view.render("invitation", page).encodeResponse(status: status, for: request)
     }
 

@@ -148,7 +148,7 @@ struct PasswordPage: Encodable {
     /// The account's username, for password managers to file the new password under.
     let username: String?
     let errors: [String: String]
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
     let minimumLength = PasswordRules.minimumLength
 
     init(
@@ -157,7 +157,7 @@ struct PasswordPage: Encodable {
     ) {
         (self.layout, self.action, self.intro, self.currentLabel) = (layout, action, intro, currentLabel)
         (self.notice, self.token, self.username, self.errors) = (notice, token, username, errors)
-        errorSummary = ["current_password", "new_password", "confirm_password"].compactMap { errors[$0] }
+        errorSummary = ErrorSummaryItem.list(errors, order: ["current_password", "new_password", "confirm_password"])
     }
 
     func render(_ request: Request, status: HTTPStatus) async throws -> Response {

@@ -49,7 +49,7 @@ struct SharingController: RouteCollection {
         let email: String
         let notice: String?
         let errors: [String: String]
-        let errorSummary: [String]
+        let errorSummary: [ErrorSummaryItem]
     }
 
     static let notices = [
@@ -200,7 +200,7 @@ struct SharingController: RouteCollection {
             },
             canInvite: !patient.isMinor && request.application.emailNotifications != nil,
             isMinor: patient.isMinor, email: email, notice: notice, errors: errors,
-            errorSummary: ["form", "email", "relationship"].compactMap { errors[$0] })
+            errorSummary: ErrorSummaryItem.list(errors, order: ["form", "email", "relationship"]))
         return try await request.view.render("sharing", page).encodeResponse(status: status, for: request)
     }
 }

@@ -33,7 +33,7 @@ struct SignUpController: RouteCollection {
         /// Said at the top: a wrong code or birth date, or too many tries.
         let error: String?
         let errors: [String: String]
-        let errorSummary: [String]
+        let errorSummary: [ErrorSummaryItem]
     }
 
     static let wrongCodeOrBirthDate =
@@ -136,8 +136,8 @@ struct SignUpController: RouteCollection {
             layout: LayoutModel(request: request, title: "Sign Up"), code: form.activation_code ?? "",
             birthDate: form.birth_date ?? "", username: form.username ?? "",
             minimumLength: PasswordRules.minimumLength, error: error, errors: errors,
-            errorSummary: ["activation_code", "birth_date", "username", "new_password", "confirm_password"]
-                .compactMap { errors[$0] })
+            errorSummary: ErrorSummaryItem.list(
+                errors, order: ["activation_code", "birth_date", "username", "new_password", "confirm_password"]))
         return try await request.view.render("sign-up", page).encodeResponse(status: status, for: request)
     }
 }

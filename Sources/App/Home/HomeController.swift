@@ -25,6 +25,12 @@ struct HomeController: RouteCollection {
             // A proxy whose every grant has ended has no one to write for: no dead link, a word instead.
             page.noOneToActFor = patients.isEmpty
             if !page.noOneToActFor { page.newMessage = Self.newMessageLinks(viewing, me: user.id) }
+            // Just after accepting an invitation: whose messages are now theirs to see, named only if they are.
+            if let accepted = try? request.query.get(UUID.self, at: "accepted"), accepted != user.id,
+                let person = viewing?.patients.first(where: { $0.value == accepted.uuidString })
+            {
+                page.notice = "You accepted the invitation. You can now read and send messages for \(person.label)."
+            }
         }
         return try await request.view.render("today", page)
     }
@@ -56,6 +62,8 @@ struct TodayPage: Encodable {
     var newMessage: [Link] = []
     /// A proxy with no grant in force: nobody's messages to read or write.
     var noOneToActFor = false
+    /// What was just done, such as accepting an invitation.
+    var notice: String?
 
     struct Link: Encodable {
         let href: String

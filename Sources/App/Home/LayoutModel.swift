@@ -29,7 +29,7 @@ struct LayoutModel: Encodable {
         let warning: Int
     }
 
-    /// The page's title; a page that found errors starts it with "Error: ".
+    /// The page's title; `ErrorTitleMiddleware` starts it with "Error: " when the page answers an error.
     var title: String
     let userName: String?
     let csrfToken: String

@@ -25,7 +25,7 @@ struct NotificationsController: RouteCollection {
         let version: Int
         let saved: Bool
         let errors: [String: String]
-        let errorSummary: [String]
+        let errorSummary: [ErrorSummaryItem]
     }
 
     @Sendable func show(request: Request) async throws -> Response {
@@ -69,7 +69,8 @@ struct NotificationsController: RouteCollection {
             newMessages: current.newMessages.rawValue, careTeamSummary: current.careTeamSummary,
             asksNewMessages: current.asksNewMessages, asksCareTeamSummary: current.asksCareTeamSummary,
             sendsEmail: request.application.emailNotifications != nil, version: current.version, saved: saved,
-            errors: errors, errorSummary: order.compactMap { errors[$0] })
+            errors: errors,
+            errorSummary: ErrorSummaryItem.list(errors, order: order, targets: ["newMessages": "newMessages-error"]))
         let response = try await request.view.render("notifications", page).encodeResponse(status: status, for: request)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response

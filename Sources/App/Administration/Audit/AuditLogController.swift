@@ -123,6 +123,7 @@ struct AuditLogController: RouteCollection {
                 errors = searchRefusal.errors + errors
             }
         }
+        let fields = Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
         let path = "/administration/audit"
         let options = AuditLogPage.options(selected: input.action)
         let model = AuditLogPage(
@@ -133,8 +134,14 @@ struct AuditLogController: RouteCollection {
                 from: input.from ?? "", to: input.to ?? ""),
             families: options.families, actions: options.actions,
             patients: try await search.patients().map { .init(username: $0.username ?? "", name: $0.name) },
-            errors: Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first }),
-            errorSummary: errors.map(\.message), rows: rows,
+            errors: fields,
+            errorSummary: ErrorSummaryItem.list(
+                fields, order: errors.map(\.field),
+                targets: [
+                    "user": "audit-user", "patient": "audit-patient", "action": "audit-action", "from": "audit-from",
+                    "to": "audit-to", "verify_from": "verify-from", "verify_to": "verify-to",
+                ]),
+            rows: rows,
             newerLink: page.newer.map { AuditLogPage.link(path, input, [URLQueryItem(name: "after", value: "\($0)")]) },
             olderLink: page.older.map {
                 AuditLogPage.link(path, input, [URLQueryItem(name: "before", value: "\($0)")])

@@ -48,7 +48,7 @@ struct AuditLogPage: Encodable {
     let actions: [Option]
     let patients: [Suggestion]
     let errors: [String: String]
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
     let rows: [Row]
     let newerLink: String?
     let olderLink: String?

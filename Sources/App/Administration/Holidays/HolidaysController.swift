@@ -26,7 +26,7 @@ struct HolidaysController: RouteCollection {
         let date: String
         let name: String
         let errors: [String: String]
-        let errorSummary: [String]
+        let errorSummary: [ErrorSummaryItem]
         let notice: String?
     }
 
@@ -45,13 +45,15 @@ struct HolidaysController: RouteCollection {
         _ request: Request, year: Int, form: HolidayForm, error: AdministrationError?, notice: String? = nil
     ) async throws -> View {
         let editor = HolidaysEditor(context: try request.adminContext)
+        let errors = error.map { [$0.field ?? "form": $0.message] } ?? [:]
         let page = Page(
             layout: try await LayoutModel.make(request, title: "Holidays"), year: year,
             previousYear: max(year - 1, HolidaysEditor.years.lowerBound),
             nextYear: min(year + 1, HolidaysEditor.years.upperBound), holidays: try await editor.list(year: year),
             date: form.date ?? "", name: form.name ?? "",
-            errors: error.map { [$0.field ?? "form": $0.message] } ?? [:],
-            errorSummary: error.map { [$0.message] } ?? [],
+            errors: errors,
+            errorSummary: ErrorSummaryItem.list(
+                errors, order: ["form", "date", "name", "year"], targets: ["year": "year-error"]),
             notice: notice)
         return try await request.view.render("admin-holidays", page)
     }

@@ -101,7 +101,7 @@ struct MessageTypePage: Encodable {
     let form: MessageTypeForm
     let pools: [PoolChoice]
     let errors: [String: String]
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
 
     init(
         layout: LayoutModel, type: AdminMessageTypeResponse?, form: MessageTypeForm,
@@ -123,6 +123,8 @@ struct MessageTypePage: Encodable {
             default: error?.field
             }
         errors = error.map { [field ?? "form": $0.message] } ?? [:]
-        errorSummary = error.map { [$0.message] } ?? []
+        errorSummary = ErrorSummaryItem.list(
+            errors, order: ["form", "name", "description", "start", "recipients"],
+            targets: ["start": "start-error", "recipients": "recipients-error"])
     }
 }

@@ -216,7 +216,7 @@ extension PeopleController {
             layout: try await LayoutModel.make(request, title: person.displayName), person: person,
             rolesLabel: PeopleListPage.rolesLabel(person.roles),
             actsFor: actsFor.map { PersonPage.ActsFor(patient: $0.patient, grant: $0.grant) }, notice: notice,
-            errorSummary: errors,
+            errorSummary: errors.map { ErrorSummaryItem(message: $0, href: nil) },
             isSelf: id == people.actor.userID, isPatient: isPatient,
             offersActivationCode: isPatient && person.username == nil && person.active,
             hasEmail: try await people.queries.person(id)?.email != nil,

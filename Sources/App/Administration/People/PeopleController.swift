@@ -154,10 +154,13 @@ struct PeopleController: RouteCollection {
             recordNumber: form.record_number ?? "", email: form.email ?? "", username: form.username ?? "",
             roles: PeopleListPage.roleOptions(selected: form.roles, includeAny: false),
             errors: errors,
-            errorSummary: [
-                "form", "name", "title", "credentials", "specialty", "birth_date", "record_number", "email", "username",
-                "roles",
-            ].compactMap { errors[$0] },
+            errorSummary: ErrorSummaryItem.list(
+                errors,
+                order: [
+                    "form", "roles", "name", "title", "credentials", "specialty", "birth_date", "record_number",
+                    "email",
+                    "username",
+                ], targets: ["roles": "roles-error"]),
             cancel: personID.map { "/administration/people/\($0)" } ?? "/administration/people")
         return try await request.view.render("admin-person-form", page).encodeResponse(status: status, for: request)
     }

@@ -71,7 +71,7 @@ struct PersonFormPage: Encodable {
     let username: String
     let roles: [OptionModel]
     let errors: [String: String]
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
     let cancel: String
 
     /// Pages name the API's `birthDate` `birth_date`, and `recordNumber` `record_number`.
@@ -116,7 +116,7 @@ struct PersonPage: Encodable {
     let rolesLabel: String
     let actsFor: [ActsFor]
     let notice: String?
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
     let isSelf: Bool
     let isPatient: Bool
     /// A patient with no account yet, who can be given an activation code.

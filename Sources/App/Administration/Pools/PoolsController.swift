@@ -25,7 +25,7 @@ struct PoolsController: RouteCollection {
         let pools: [AdminPoolResponse]
         let name: String
         let errors: [String: String]
-        let errorSummary: [String]
+        let errorSummary: [ErrorSummaryItem]
     }
 
     struct PoolPage: Encodable {
@@ -34,8 +34,14 @@ struct PoolsController: RouteCollection {
         let name: String
         let candidates: [AdminPoolMemberResponse]
         let errors: [String: String]
-        let errorSummary: [String]
+        let errorSummary: [ErrorSummaryItem]
         let notice: String?
+    }
+
+    /// The refusal by the form's field: the API's `userId` is the page's `user`.
+    private static func fields(_ error: AdministrationError?) -> [String: String] {
+        guard let error else { return [:] }
+        return [error.field == "userId" ? "user" : error.field ?? "form": error.message]
     }
 
     @Sendable func index(request: Request) async throws -> View {
@@ -46,8 +52,7 @@ struct PoolsController: RouteCollection {
         let editor = PoolsEditor(context: try request.adminContext)
         let page = IndexPage(
             layout: try await LayoutModel.make(request, title: "Pools"), pools: try await editor.list(), name: name,
-            errors: error.map { [$0.field ?? "form": $0.message] } ?? [:],
-            errorSummary: error.map { [$0.message] } ?? [])
+            errors: Self.fields(error), errorSummary: ErrorSummaryItem.list(Self.fields(error), order: []))
         return try await request.view.render("admin-pools", page)
     }
 
@@ -76,8 +81,8 @@ struct PoolsController: RouteCollection {
         let page = PoolPage(
             layout: try await LayoutModel.make(request, title: pool.name), pool: pool, name: name ?? pool.name,
             candidates: try await editor.candidates(for: id),
-            errors: error.map { [$0.field ?? "form": $0.message] } ?? [:],
-            errorSummary: error.map { [$0.message] } ?? [], notice: notice)
+            errors: Self.fields(error), errorSummary: ErrorSummaryItem.list(Self.fields(error), order: []),
+            notice: notice)
         return try await request.view.render("admin-pool", page)
     }
 

@@ -34,7 +34,7 @@ struct SettingsPage: Encodable {
     /// This server's own From address, or nil when it sends no email.
     let serverMailFrom: String?
     let errors: [String: String]
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
     let saved: Bool
 
     static let accountLabels: [Role: String] = [
@@ -110,7 +110,11 @@ struct SettingsPage: Encodable {
             fields[Self.formField(error.field)] = error.message
         }
         self.errors = fields
-        errorSummary = errors.map(\.message)
+        errorSummary = ErrorSummaryItem.list(
+            fields, order: errors.map { Self.formField($0.field) },
+            targets: [
+                "messagingAccountTypes": "messagingAccountTypes-error", "attachmentTypes": "attachmentTypes-error",
+            ])
         self.saved = saved
     }
 

@@ -234,7 +234,10 @@ extension MessagesController {
             attachmentHint: AttachmentModel.hint(context.organization.attachmentLimits),
             sendKey: form.sendKey ?? UUID().uuidString,
             errors: errors,
-            errorSummary: Array(errors.values), replyNotice: context.organization.replyNotice,
+            errorSummary: ErrorSummaryItem.list(
+                errors, order: ["form", "message_type", "recipient", "subject", "body_text", "confidential"],
+                targets: ["message_type": "message_type-error"]),
+            replyNotice: context.organization.replyNotice,
             urgentNotice: context.organization.urgentNotice)
         page.showAttachments = chosen?.allowsAttachments ?? true
         page.typesWithoutAttachments = types.filter { !$0.allowsAttachments }.map(\.id.uuidString).joined(

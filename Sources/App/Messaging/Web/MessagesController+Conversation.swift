@@ -132,7 +132,8 @@ extension MessagesController {
             showConfidentiality: ConversationRules.canSetConfidentiality(actor, facts)
                 && (type?.allowsConfidentiality ?? false),
             confidential: form.confidential == "on" || conversation.confidential,
-            confidentialLocked: conversation.confidential, errors: errors, errorSummary: Array(errors.values))
+            confidentialLocked: conversation.confidential, errors: errors,
+            errorSummary: ErrorSummaryItem.list(errors, order: ["form", "subject", "recipient"]))
         return try await request.view.render("edit", page).encodeResponse(status: status, for: request)
     }
 }

@@ -143,7 +143,7 @@ struct ComposePage: Encodable {
     /// New for each rendering of the form: sending the same form twice sends once.
     let sendKey: String
     let errors: [String: String]
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
     let replyNotice: String
     let urgentNotice: String
 }
@@ -282,7 +282,7 @@ struct EditPage: Encodable {
     let confidential: Bool
     let confidentialLocked: Bool
     let errors: [String: String]
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
 }
 
 enum PageFormat {

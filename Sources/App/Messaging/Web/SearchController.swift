@@ -13,7 +13,7 @@ struct SearchController: RouteCollection {
         routes.get("care-team", "search", use: inBasket)
     }
 
-    @Sendable func messages(request: Request) async throws -> View {
+    @Sendable func messages(request: Request) async throws -> Response {
         let reading = try await request.readConversation()
         let layout = try await LayoutModel.make(request, title: Self.title)
         let patient = layout.viewing.flatMap { UUID(uuidString: $0.current) }
@@ -23,7 +23,7 @@ struct SearchController: RouteCollection {
         }
     }
 
-    @Sendable func inBasket(request: Request) async throws -> View {
+    @Sendable func inBasket(request: Request) async throws -> Response {
         let reading = try await request.readConversation()
         guard reading.context.actor.roles.contains(where: \.isCareTeam) else { throw MessagingError.notFound }
         var recipients = try await reading.store.myPools().map { (id: $0.id!, name: $0.name) }
@@ -39,7 +39,7 @@ struct SearchController: RouteCollection {
     private func render(
         _ request: Request, _ reading: ReadConversation, _ layout: LayoutModel, careTeam: Bool,
         recipients: [(id: UUID, name: String)], adjust: (inout SearchQuery) -> Void
-    ) async throws -> View {
+    ) async throws -> Response {
         let form = SearchParameters(request)
         let zone = reading.context.calendar.timeZone
         let cursor = (try? request.query.get(String.self, at: "cursor")).flatMap(PageCursor.init)
@@ -55,9 +55,8 @@ struct SearchController: RouteCollection {
             }
         }
         let action = careTeam ? "/care-team/search" : "/messages/search"
+        let fields = Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
         let patients = reading.context.actor.patientsActedFor
-        var layout = layout
-        if !errors.isEmpty { layout.title = "Error: \(Self.title)" }
         let page = SearchPage(
             layout: layout, action: action, careTeam: careTeam, form: form,
             folders: [OptionModel(value: "", label: "All folders", detail: nil, selected: form.folder.isEmpty)]
@@ -72,15 +71,17 @@ struct SearchController: RouteCollection {
                 OptionModel(
                     value: $0.id.uuidString, label: $0.name, detail: nil, selected: form.type == $0.id.uuidString)
             },
-            errors: Dictionary(errors.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first }),
+            errors: fields,
             filtersOpen: form.hasFilters || errors.contains { !["q", "patient_name", "born"].contains($0.field) },
-            errorSummary: errors.map(\.message),
+            errorSummary: ErrorSummaryItem.list(fields, order: errors.map(\.field)),
             searched: results != nil,
             rows: (results?.items ?? []).map {
                 InboxRowModel($0, actingFor: patients, viewing: layout.viewing != nil, in: zone)
             },
             nextPage: results?.nextCursor.map { "\(action)?\(form.queryString)&cursor=\($0)" })
-        return try await request.view.render("search", page)
+        // A search that could not run is the form's error, answered as such (and titled "Error: ").
+        return try await request.view.render("search", page).encodeResponse(
+            status: errors.isEmpty ? .ok : .unprocessableEntity, for: request)
     }
 }
 
@@ -96,7 +97,7 @@ struct SearchPage: Encodable {
     let errors: [String: String]
     /// The filters are shown open when one is set or wrong; otherwise folded away under "Narrow it down".
     let filtersOpen: Bool
-    let errorSummary: [String]
+    let errorSummary: [ErrorSummaryItem]
     /// A search was made (the page was not just opened).
     let searched: Bool
     let rows: [InboxRowModel]
