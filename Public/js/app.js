@@ -162,18 +162,30 @@
     editor.id = textarea.id + "-editor";
     if (label) { label.id = label.id || textarea.id + "-label"; editor.setAttribute("aria-labelledby", label.id); label.setAttribute("for", editor.id); }
 
+    // Each button's name is its visible text (WCAG 2.5.3: someone who says "click Bold" finds it). The styles and
+    // lists say whether they are on where the cursor is (aria-pressed); Link is an action, not a state.
     var buttons = [
-      ["bold", "Bold", "B"], ["italic", "Italic", "I"], ["underline", "Underline", "U"],
-      ["insertUnorderedList", "Bulleted list", "• List"], ["insertOrderedList", "Numbered list", "1. List"],
-      ["createLink", "Link", "Link"],
+      ["bold", "Bold", true], ["italic", "Italic", true], ["underline", "Underline", true],
+      ["insertUnorderedList", "Bulleted list", true], ["insertOrderedList", "Numbered list", true],
+      ["createLink", "Link", false],
     ];
+    var toggles = [];
+    function showPressed() {
+      toggles.forEach(function (t) {
+        var on = false;
+        try { on = document.queryCommandState(t.command); } catch (e) { on = false; }
+        t.button.setAttribute("aria-pressed", on ? "true" : "false");
+      });
+    }
     buttons.forEach(function (spec) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "tool tool-" + spec[0];
-      button.setAttribute("aria-label", spec[1]);
-      button.title = spec[1];
-      button.textContent = spec[2];
+      button.textContent = spec[1];
+      if (spec[2]) {
+        button.setAttribute("aria-pressed", "false");
+        toggles.push({ command: spec[0], button: button });
+      }
       button.addEventListener("mousedown", function (e) { e.preventDefault(); });
       button.addEventListener("click", function () {
         editor.focus();
@@ -185,6 +197,7 @@
           document.execCommand(spec[0], false, null);
         }
         sync();
+        showPressed();
       });
       toolbar.appendChild(button);
     });
@@ -229,6 +242,9 @@
     }
     write();
     editor.addEventListener("input", sync);
+    document.addEventListener("selectionchange", function () {
+      if (document.activeElement === editor) showPressed();
+    });
     // Pasted content arrives as plain text: no foreign HTML ever enters the document.
     editor.addEventListener("paste", function (e) {
       e.preventDefault();
@@ -407,10 +423,13 @@
       return data;
     }
 
-    function say(text) { if (state) state.textContent = text; }
+    // A draft changed in another window cannot be saved from here until the page is reloaded: that message stays,
+    // and no later "Saving…" or "Saved" takes its place.
+    var conflicted = false;
+    function say(text) { if (state && !conflicted) state.textContent = text; }
 
     function save(keepalive) {
-      if (!dirty || submitting) return Promise.resolve();
+      if (!dirty || submitting || conflicted) return Promise.resolve();
       dirty = false;
       var id = idField.value;
       var headers = { "Content-Type": "application/json", "X-CSRF-Token": csrf };
@@ -421,7 +440,11 @@
         body: JSON.stringify(payload()),
       }).then(function (response) {
         if (response.status === 204) { idField.value = ""; versionField.value = ""; say(""); return; }
-        if (response.status === 409) { say("This draft was changed in another window. Reload to see it."); return; }
+        if (response.status === 409) {
+          say("This draft was changed in another window. Reload to see it.");
+          conflicted = true;
+          return;
+        }
         if (!response.ok) { say("Not saved yet"); return; }
         return response.json().then(function (draft) {
           idField.value = draft.id; versionField.value = draft.version; say("Saved"); sessionTouched();

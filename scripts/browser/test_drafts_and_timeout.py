@@ -159,6 +159,38 @@ def test_with_javascript_a_refused_file_stays_explained_while_autosave_works(bro
     assert drafts_named(browser, marker) == 1
 
 
+def test_with_javascript_a_draft_changed_in_another_window_keeps_saying_so(browser):
+    """Autosave never covers that message with a later "Saving…" or "Saved": the draft cannot be saved from here."""
+    marker = f"js-conflict-{uuid.uuid4().hex[:6]}"
+    conflict = "This draft was changed in another window. Reload to see it."
+    browser.sign_in("alex")
+    browser.go("/messages/new")
+    choose_type(browser, "General Message")
+    choose_recipient(browser, "Maya Chen")
+    browser.labelled("Subject").send_keys(marker)
+    write_message(browser, "Written here")
+    state = lambda: browser.driver.find_element(By.CSS_SELECTOR, ".save-state").text
+    wait_for(browser, lambda: state() == "Saved")
+    first = browser.driver.current_window_handle
+    browser.driver.switch_to.new_window("tab")
+    open_draft(browser, marker)
+    write_message(browser, ", and there")
+    wait_for(browser, lambda: state() == "Saved")
+    browser.driver.switch_to.window(first)
+    write_message(browser, ", and here again")
+    wait_for(browser, lambda: state() == conflict)
+    # Every text the status takes from now on is recorded.
+    browser.driver.execute_script("""
+        window.__states = [];
+        var state = document.querySelector(".save-state");
+        new MutationObserver(function () { window.__states.push(state.textContent); })
+            .observe(state, { childList: true, characterData: true, subtree: true });""")
+    write_message(browser, ", still typing")
+    browser.driver.execute_script("return new Promise(function (done) { setTimeout(done, 2500); });")
+    assert state() == conflict
+    assert all(text == conflict for text in browser.driver.execute_script("return window.__states;"))
+
+
 def all_drafts(browser):
     browser.go("/messages?folder=drafts")
     return len(browser.driver.find_elements(By.CSS_SELECTOR, "form[action$='/discard']"))

@@ -96,8 +96,15 @@ def test_alex_follows_the_help_page_step_by_step(browser, tmp_path):
     assert "cannot be seen by authorized representatives" in browser.text()
     # Step 6: the message, formatted with the toolbar.
     write_message(browser, "My knee hurts ")
-    browser.driver.find_element(By.CSS_SELECTOR, "button[aria-label='Bold']").click()
+    bold = browser.driver.find_element(By.CSS_SELECTOR, ".toolbar button.tool-bold")
+    # Its name is what it shows (WCAG 2.5.3), and it says whether bold is on where the cursor is.
+    assert bold.text == "Bold" and bold.get_attribute("aria-label") is None
+    assert bold.get_attribute("aria-pressed") == "false"
+    bold.click()
+    assert bold.get_attribute("aria-pressed") == "true"
     browser.driver.find_element(By.CSS_SELECTOR, ".editor").send_keys("since Monday")
+    link = browser.driver.find_element(By.CSS_SELECTOR, ".toolbar button.tool-createLink")
+    assert link.get_attribute("aria-pressed") is None
     # Step 7: optionally, select Add Attachment to add an attachment.
     wait_for(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".save-state").text == "Saved")
     pdf = b"%PDF-1.4\n% Carebox browser test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
