@@ -32,7 +32,8 @@ import Vapor
                 let page = try await browser.post(path, fields)
                 #expect(page.status == .unprocessableEntity, "\(path)")
                 #expect(page.body.contains("<title>\(title) · Carebox</title>"), "\(path)")
-                #expect(page.body.contains("class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus"), "\(path)")
+                #expect(
+                    page.body.contains("class=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus"), "\(path)")
                 for link in links {
                     #expect(page.body.contains("<li><a href=\"\(link)\">"), "\(path) \(link)")
                     #expect(page.body.contains("id=\"\(link.dropFirst())\""), "\(path) has no \(link)")
